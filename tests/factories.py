@@ -1,0 +1,61 @@
+"""Faker-backed builders for test data on the real site. Everything they create lives in the
+test's transaction and is rolled back with it."""
+
+from faker import Faker
+
+import frappe
+
+from sales_process.setup.org import default_company, make_person, make_user
+
+
+class Factory:
+	def __init__(self, seed: int | None = None):
+		self.fake = Faker(["en_US", "zh_CN"])
+		if seed is not None:
+			self.fake.seed_instance(seed)
+		self.company = default_company()
+
+	def unique(self, prefix: str) -> str:
+		return f"{prefix} {self.fake.unique.pystr(min_chars=8, max_chars=8)}"
+
+	def email(self) -> str:
+		return f"{self.fake.unique.user_name()}.{frappe.generate_hash(length=6)}@test.example.com"
+
+	def user(self, roles=("Sales User",), language=None) -> str:
+		return make_user(self.email(), self.fake["en_US"].first_name(), list(roles), language=language).name
+
+	def sales_person(self, parent: str | None = None, roles=("Sales User",), is_group=True, joined=None):
+		"""A Sales Person with a user and an employee. Groups by default so children can hang below."""
+		name = self.unique(self.fake["en_US"].name())
+		return make_person(
+			name, self.email(), self.company, parent=parent, roles=roles, is_group=is_group, joined=joined
+		)
+
+	def tree(self, depth: int = 3, width: int = 2, parent: str | None = None) -> dict[str, list[str]]:
+		"""A Sales Person subtree; returns {sales person: [its direct children]}."""
+		root = self.sales_person(parent=parent)
+		tree = {root.name: []}
+		level = [root.name]
+		for _ in range(depth - 1):
+			nxt = []
+			for p in level:
+				for _ in range(width):
+					child = self.sales_person(parent=p).name
+					tree[p].append(child)
+					tree[child] = []
+					nxt.append(child)
+			level = nxt
+		return tree
+
+	def customer(self, **fields) -> str:
+		doc = frappe.get_doc(
+			{
+				"doctype": "Customer",
+				"customer_name": fields.pop("customer_name", None) or self.unique(self.fake.company()),
+				"customer_type": "Company",
+				"customer_group": frappe.db.get_value("Customer Group", {"is_group": 0}, "name"),
+				"territory": frappe.db.get_value("Territory", {"is_group": 0}, "name"),
+				**fields,
+			}
+		)
+		return doc.insert(ignore_permissions=True).name

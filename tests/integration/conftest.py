@@ -1,0 +1,49 @@
+"""A real Frappe site (MariaDB + Redis) for every integration test.
+
+One connection for the session; each test runs in a transaction that is rolled back
+afterwards, so nothing a test writes is seen by the next one (tests/integration/
+test_isolation.py proves it). Tests must not commit.
+"""
+
+import os
+
+import pytest
+
+from tests.conftest import BENCH_DIR, TEST_SITE
+
+
+@pytest.fixture(scope="session")
+def site():
+	import frappe
+
+	cwd = os.getcwd()
+	os.chdir(os.path.join(BENCH_DIR, "sites"))
+	frappe.init(site=TEST_SITE, sites_path=".")
+	frappe.connect()
+	frappe.flags.in_test = True
+	frappe.set_user("Administrator")
+	yield frappe.local.site
+	frappe.db.rollback()
+	frappe.destroy()
+	os.chdir(cwd)
+
+
+@pytest.fixture(autouse=True)
+def transaction(site):
+	import frappe
+
+	frappe.db.rollback()  # start clean even if a previous test failed half-way
+	frappe.set_user("Administrator")
+	yield
+	frappe.db.rollback()
+	frappe.set_user("Administrator")
+	frappe.local.response = frappe._dict()
+	frappe.local.message_log = []
+	frappe.flags.pop("mute_messages", None)
+
+
+@pytest.fixture
+def factory(site):
+	from tests.factories import Factory
+
+	return Factory()
