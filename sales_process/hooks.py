@@ -21,3 +21,30 @@ after_migrate = "sales_process.setup.install.after_migrate"
 fixtures = [
 	{"dt": "Sales Process Stage"},
 ]
+before_uninstall = "sales_process.setup.install.before_uninstall"
+
+# ---------------------------------------------------------------------------------------------
+# Data scope (A1): one condition for lists and single documents
+permission_query_conditions = {
+	"Sales Opportunity": "sales_process.permissions.opportunity_query",
+	"Opportunity Stage Log": "sales_process.permissions.stage_log_query",
+}
+has_permission = {
+	"Sales Opportunity": "sales_process.permissions.opportunity_has_permission",
+	"Opportunity Stage Log": "sales_process.permissions.stage_log_has_permission",
+}
+
+doc_events = {
+	"Customer": {"validate": "sales_process.overrides.customer.set_normalized_identity"},
+	"Quotation": {"validate": "sales_process.overrides.sales_order.validate_opportunity_link"},
+	"Contract": {"validate": "sales_process.overrides.sales_order.validate_opportunity_link"},
+	"Sales Order": {
+		"validate": "sales_process.overrides.sales_order.validate_opportunity_link",
+		"on_submit": "sales_process.overrides.sales_order.offer_won_stage",
+	},
+}
+
+override_whitelisted_methods = {
+	# permission-aware counts for the app's scoped doctypes (A1)
+	"frappe.client.get_count": "sales_process.overrides.client.get_count",
+}

@@ -7,6 +7,12 @@ from sales_process.domain import stages
 
 
 def after_install():
+	from sales_process.overrides.customer import backfill_normalized_identity
+	from sales_process.setup.custom_fields import make_custom_fields
+
+	make_custom_fields()
+	backfill_normalized_identity()
+	set_role_permissions()
 	ensure_settings()
 
 
@@ -15,11 +21,27 @@ def after_migrate():
 	report_stage_set_problems()
 
 
+def before_uninstall():
+	from sales_process.setup.custom_fields import delete_custom_fields
+
+	delete_custom_fields()
+
+
+def set_role_permissions():
+	"""A2: salespeople cannot print or export customer lists (data leaving with a departing
+	salesperson); Sales Managers can export them."""
+	from frappe.permissions import update_permission_property
+
+	update_permission_property("Customer", "Sales User", 0, "print", 0, validate=False)
+	update_permission_property("Customer", "Sales User", 0, "export", 0, validate=False)
+	update_permission_property("Customer", "Sales Manager", 0, "export", 1, validate=False)
+	frappe.clear_cache(doctype="Customer")
+
+
 def ensure_settings():
 	"""Materialise the single's defaults so jobs read stored values, not the JSON defaults."""
-	settings = frappe.get_single("Sales Process Settings")
-	if settings.is_new() or not frappe.db.exists("Singles", {"doctype": "Sales Process Settings"}):
-		settings.save(ignore_permissions=True)
+	if not frappe.db.exists("Singles", {"doctype": "Sales Process Settings"}):
+		frappe.get_single("Sales Process Settings").save(ignore_permissions=True)
 
 
 def report_stage_set_problems() -> list[str]:

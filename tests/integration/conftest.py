@@ -47,3 +47,21 @@ def factory(site):
 	from tests.factories import Factory
 
 	return Factory()
+
+
+@pytest.fixture(scope="session")
+def server(site):
+	from tests.integration.rest import Server
+
+	srv = Server(workers=2)
+	yield srv
+	srv.stop()
+
+
+@pytest.fixture(scope="session")
+def world(site, server):
+	from tests.integration.world import World
+
+	w = World(server)
+	yield w
+	w.teardown()

@@ -1,0 +1,108 @@
+"""The sales hierarchy (ERPNext's Sales Person tree) and the data scope it implies (A1).
+
+A user's Sales Person is the enabled Sales Person whose Employee has that user_id. A user
+sees and edits records of their Sales Person and every descendant (any depth, via the nested
+set lft/rgt). Managers (SCOPE_FREE_ROLES) see everything.
+"""
+
+import frappe
+from frappe.utils.caching import request_cache
+
+SCOPE_FREE_ROLES = frozenset({"Sales Manager", "System Manager"})
+
+
+@request_cache
+def sales_person_of(user: str | None = None) -> str | None:
+	user = user or frappe.session.user
+	sp = frappe.qb.DocType("Sales Person")
+	emp = frappe.qb.DocType("Employee")
+	rows = (
+		frappe.qb.from_(sp)
+		.join(emp)
+		.on(sp.employee == emp.name)
+		.select(sp.name)
+		.where((emp.user_id == user) & (sp.enabled == 1))
+		.orderby(sp.lft)
+		.limit(1)
+		.run()
+	)
+	return rows[0][0] if rows else None
+
+
+@request_cache
+def user_of(sales_person: str) -> str | None:
+	"""The user behind a Sales Person (through its Employee), if any."""
+	sp = frappe.qb.DocType("Sales Person")
+	emp = frappe.qb.DocType("Employee")
+	rows = (
+		frappe.qb.from_(sp)
+		.join(emp)
+		.on(sp.employee == emp.name)
+		.select(emp.user_id)
+		.where(sp.name == sales_person)
+		.run()
+	)
+	return rows[0][0] if rows and rows[0][0] else None
+
+
+def is_scope_free(user: str | None = None) -> bool:
+	user = user or frappe.session.user
+	return user == "Administrator" or bool(SCOPE_FREE_ROLES.intersection(frappe.get_roles(user)))
+
+
+@request_cache
+def bounds(sales_person: str) -> tuple[int, int] | None:
+	row = frappe.db.get_value("Sales Person", sales_person, ["lft", "rgt"])
+	return (row[0], row[1]) if row else None
+
+
+def is_within(sales_person: str | None, ancestor: str | None) -> bool:
+	"""True if `sales_person` is `ancestor` or one of its descendants."""
+	if not sales_person or not ancestor:
+		return False
+	inner, outer = bounds(sales_person), bounds(ancestor)
+	return bool(inner and outer and inner[0] >= outer[0] and inner[1] <= outer[1])
+
+
+def is_strictly_below(sales_person: str | None, ancestor: str | None) -> bool:
+	return sales_person != ancestor and is_within(sales_person, ancestor)
+
+
+def superior_of(sales_person: str) -> str | None:
+	return frappe.db.get_value("Sales Person", sales_person, "parent_sales_person") or None
+
+
+def subtree(sales_person: str) -> list[str]:
+	lft, rgt = bounds(sales_person) or (0, -1)
+	sp = frappe.qb.DocType("Sales Person")
+	return [r[0] for r in frappe.qb.from_(sp).select(sp.name).where((sp.lft >= lft) & (sp.rgt <= rgt)).run()]
+
+
+def has_subordinates(sales_person: str | None) -> bool:
+	if not sales_person:
+		return False
+	lft, rgt = bounds(sales_person) or (0, 0)
+	return rgt - lft > 1
+
+
+def scope_condition(column: str, user: str | None = None) -> str:
+	"""SQL condition restricting `column` (a Sales Person link, e.g. "`tabX`.`sales_person`") to
+	the user's scope; "" when unrestricted. Used by permission_query_conditions and reports."""
+	user = user or frappe.session.user
+	if is_scope_free(user):
+		return ""
+	me = sales_person_of(user)
+	if not me:
+		return "1=0"
+	lft, rgt = bounds(me)
+	return (
+		f"{column} in (select `name` from `tabSales Person` "
+		f"where `lft` >= {int(lft)} and `rgt` <= {int(rgt)})"
+	)
+
+
+def in_scope(sales_person: str | None, user: str | None = None) -> bool:
+	user = user or frappe.session.user
+	if is_scope_free(user):
+		return True
+	return is_within(sales_person, sales_person_of(user))

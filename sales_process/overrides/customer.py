@@ -1,0 +1,37 @@
+"""doc_events on Customer: keep the normalised identity used by duplicate-claim protection (O2)."""
+
+from sales_process.domain import normalize
+
+
+def set_normalized_identity(doc, method=None):
+	doc.sp_normalized_name = normalize.company_name(doc.customer_name)
+	doc.sp_normalized_tax_id = normalize.tax_id(doc.tax_id)
+	doc.sp_normalized_phone = normalize.phone(doc.mobile_no)
+	doc.sp_normalized_email = normalize.email(doc.email_id)
+
+
+def backfill_normalized_identity(batch_size: int = 1000):
+	"""For customers that existed before the app (install/patch): batched bulk updates."""
+	import frappe
+
+	start = 0
+	while True:
+		rows = frappe.get_all(
+			"Customer",
+			fields=["name", "customer_name", "tax_id", "mobile_no", "email_id"],
+			order_by="name",
+			start=start,
+			page_length=batch_size,
+		)
+		if not rows:
+			break
+		updates = {}
+		for r in rows:
+			updates[r.name] = {
+				"sp_normalized_name": normalize.company_name(r.customer_name),
+				"sp_normalized_tax_id": normalize.tax_id(r.tax_id),
+				"sp_normalized_phone": normalize.phone(r.mobile_no),
+				"sp_normalized_email": normalize.email(r.email_id),
+			}
+		frappe.db.bulk_update("Customer", updates, update_modified=False)
+		start += batch_size

@@ -1,0 +1,50 @@
+"""Data scope along the Sales Person tree (A1), registered in hooks.py for list queries
+(permission_query_conditions) and single documents (has_permission). Both use the same
+condition from sales_process.domain.hierarchy, so a list never shows what a get refuses."""
+
+import frappe
+
+from sales_process.domain import hierarchy
+
+# Accountants follow contracts and collections company-wide: they read opportunities (never
+# write: their role has no write permission) without the hierarchy restriction.
+READ_ALL_ROLES = frozenset({"Accounts User", "Accounts Manager"})
+READ_PTYPES = frozenset({"read", "report", "select"})
+
+
+def _reads_all(user: str) -> bool:
+	return bool(READ_ALL_ROLES.intersection(frappe.get_roles(user)))
+
+
+def opportunity_query(user: str | None = None) -> str:
+	user = user or frappe.session.user
+	if _reads_all(user):
+		return ""
+	return hierarchy.scope_condition("`tabSales Opportunity`.`sales_person`", user)
+
+
+def opportunity_has_permission(doc, ptype: str | None = None, user: str | None = None, debug=False):
+	user = user or frappe.session.user
+	if doc.is_new() or not doc.get("sales_person"):
+		return None  # creation: prepare_new decides the owner
+	if ptype in READ_PTYPES and _reads_all(user):
+		return None
+	return None if hierarchy.in_scope(doc.sales_person, user) else False
+
+
+def stage_log_query(user: str | None = None) -> str:
+	condition = opportunity_query(user)
+	if not condition:
+		return ""
+	return (
+		"`tabOpportunity Stage Log`.`opportunity` in "
+		f"(select `name` from `tabSales Opportunity` where {condition})"
+	)
+
+
+def stage_log_has_permission(doc, ptype: str | None = None, user: str | None = None, debug=False):
+	owner = frappe.db.get_value("Sales Opportunity", doc.opportunity, "sales_person")
+	user = user or frappe.session.user
+	if ptype in READ_PTYPES and _reads_all(user):
+		return None
+	return None if hierarchy.in_scope(owner, user) else False

@@ -1,0 +1,70 @@
+# Copyright (c) 2026, sales_process developers
+# License: GNU General Public License v3. See license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import flt
+
+from sales_process.domain import opportunity
+
+
+class SalesOpportunity(Document):
+	def before_insert(self):
+		opportunity.prepare_new(self)
+
+	def validate(self):
+		opportunity.guard_protected_fields(self)
+		if flt(self.amount) < 0:
+			frappe.throw(_("The amount cannot be negative."), frappe.ValidationError)
+
+	def after_insert(self):
+		opportunity.write_log(
+			self.name,
+			"Create",
+			to_stage=self.stage,
+			to_sales_person=self.sales_person,
+			at=self.stage_entered_at,
+		)
+
+	def on_trash(self):
+		# O3: opportunities belong to the company; nobody drops one by deleting it.
+		if not (frappe.flags.in_uninstall or frappe.flags.in_install):
+			frappe.throw(
+				_("Opportunities cannot be deleted. Request to close it as lost instead."),
+				frappe.PermissionError,
+				title=_("Not Allowed"),
+			)
+
+
+@frappe.whitelist()
+def make_quotation(source_name: str, target_doc=None):
+	"""O5: a Quotation for the opportunity's customer, linked back to it (items are added in the form)."""
+	from frappe.model.mapper import get_mapped_doc
+
+	frappe.get_doc("Sales Opportunity", source_name).check_permission("read")
+
+	def set_missing(source, target):
+		target.quotation_to = "Customer"
+		target.party_name = source.customer
+		target.sales_opportunity = source.name
+		target.run_method("set_missing_values")
+
+	return get_mapped_doc(
+		"Sales Opportunity",
+		source_name,
+		{
+			"Sales Opportunity": {
+				"doctype": "Quotation",
+				"field_map": {"currency": "currency", "company": "company"},
+			}
+		},
+		target_doc,
+		set_missing,
+	)
+
+
+def on_doctype_update():
+	# the deadline jobs filter open opportunities by due time; claim checks by customer
+	frappe.db.add_index("Sales Opportunity", ["status", "stage_due_at"])
+	frappe.db.add_index("Sales Opportunity", ["customer", "status"])

@@ -1,0 +1,119 @@
+"""Custom fields the app adds to core doctypes (PRODUCT.md §3), created in code.
+
+`make_custom_fields()` is idempotent: it runs on install and again from a patch line in
+patches.txt whenever this dict changes (bump the patch comment). `delete_custom_fields()` runs
+before uninstall. Never export these as fixtures.
+"""
+
+import frappe
+from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
+
+_OPPORTUNITY_LINK = {
+	"fieldname": "sales_opportunity",
+	"label": "Sales Opportunity",
+	"fieldtype": "Link",
+	"options": "Sales Opportunity",
+	"search_index": 1,
+	"no_copy": 0,
+	"print_hide": 1,
+}
+
+# hidden, derived from the customer's own fields by sales_process.overrides.customer
+_IDENTITY = [
+	{
+		"fieldname": f"sp_normalized_{key}",
+		"label": f"Normalised {label} (Sales Process)",
+		"fieldtype": "Data",
+		"hidden": 1,
+		"read_only": 1,
+		"no_copy": 1,
+		"print_hide": 1,
+		"report_hide": 1,
+		"search_index": 1,
+		"insert_after": after,
+	}
+	for key, label, after in (
+		("name", "Name", "revisit_interval_days"),
+		("tax_id", "Tax ID", "sp_normalized_name"),
+		("phone", "Phone", "sp_normalized_tax_id"),
+		("email", "Email", "sp_normalized_phone"),
+	)
+]
+
+CUSTOM_FIELDS = {
+	"Customer": [
+		{
+			"fieldname": "sales_process_section",
+			"label": "Sales Process",
+			"fieldtype": "Section Break",
+			"insert_after": "customer_details",
+			"collapsible": 1,
+		},
+		{
+			"fieldname": "founding_date",
+			"label": "Founding Date",
+			"fieldtype": "Date",
+			"insert_after": "sales_process_section",
+			"description": "The workbench reminds the owner of the founding anniversary.",
+		},
+		{
+			"fieldname": "referred_by",
+			"label": "Referred By",
+			"fieldtype": "Link",
+			"options": "Customer",
+			"insert_after": "founding_date",
+		},
+		{
+			"fieldname": "revisit_interval_days",
+			"label": "Revisit Every (Days)",
+			"fieldtype": "Int",
+			"non_negative": 1,
+			"insert_after": "referred_by",
+			"description": "Remind the owner when no daily log mentions this customer for this many days.",
+		},
+		*_IDENTITY,
+	],
+	"Contact": [
+		{
+			"fieldname": "birthday",
+			"label": "Birthday",
+			"fieldtype": "Date",
+			"insert_after": "designation",
+		},
+		{
+			"fieldname": "is_decision_maker",
+			"label": "Is Decision Maker",
+			"fieldtype": "Check",
+			"insert_after": "birthday",
+		},
+	],
+	"Quotation": [{**_OPPORTUNITY_LINK, "insert_after": "party_name"}],
+	"Sales Order": [{**_OPPORTUNITY_LINK, "insert_after": "customer_name"}],
+	"Contract": [
+		{**_OPPORTUNITY_LINK, "insert_after": "party_name"},
+		{
+			"fieldname": "contract_amount",
+			"label": "Contract Amount",
+			"fieldtype": "Currency",
+			"insert_after": "sales_opportunity",
+			"non_negative": 1,
+		},
+	],
+}
+
+
+def make_custom_fields():
+	create_custom_fields(CUSTOM_FIELDS, ignore_validate=True, update=True)
+
+
+def delete_custom_fields():
+	for doctype, fields in CUSTOM_FIELDS.items():
+		names = [f"{doctype}-{f['fieldname']}" for f in fields]
+		frappe.db.delete("Custom Field", {"name": ("in", names)})
+		frappe.clear_cache(doctype=doctype)
+		# drop the columns too, so a reinstall starts clean
+		for f in fields:
+			if f["fieldtype"] not in ("Section Break", "Column Break") and frappe.db.has_column(
+				doctype, f["fieldname"]
+			):
+				frappe.db.sql_ddl(f"alter table `tab{doctype}` drop column `{f['fieldname']}`")

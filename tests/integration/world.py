@@ -1,0 +1,127 @@
+"""Committed data for tests that go through the HTTP server (the server cannot see a test's
+uncommitted transaction). Built once per session with unique names; everything it made, and
+the opportunities made for its customers, is removed by name at the end."""
+
+from faker import Faker
+
+import frappe
+
+from sales_process.setup.org import default_company, make_person, make_user
+
+
+class World:
+	"""Sales Team
+	└─ head            (group)
+	   ├─ lead_a       (group)  ── rep_a1, rep_a2
+	   └─ lead_b       (group)  ── rep_b1
+	plus: manager (Sales Manager, no Sales Person), accountant (Accounts User), outsider (no sales role)
+	"""
+
+	PEOPLE = (
+		("head", None),
+		("lead_a", "head"),
+		("lead_b", "head"),
+		("rep_a1", "lead_a"),
+		("rep_a2", "lead_a"),
+		("rep_b1", "lead_b"),
+	)
+
+	def __init__(self, server):
+		self.server = server
+		self.fake = Faker("en_US")
+		self.tag = frappe.generate_hash(length=6)
+		self.company = default_company()
+		self.sp: dict[str, str] = {}
+		self.users: dict[str, str] = {}
+		self.clients = {}
+		self.customers: list[str] = []
+		self.employees: list[str] = []
+		for key, parent in self.PEOPLE:
+			email = f"{key}.{self.tag}@world.example.com"
+			is_group = key in ("head", "lead_a", "lead_b")
+			sp = make_person(
+				f"{key} {self.tag}",
+				email,
+				self.company,
+				parent=self.sp.get(parent),
+				is_group=is_group,
+			)
+			self.sp[key] = sp.name
+			self.users[key] = email
+			self.employees.append(sp.employee)
+		for key, roles in (
+			("manager", ["Sales Manager", "Sales User"]),
+			("accountant", ["Accounts User"]),
+			("outsider", ["Stock User"]),
+		):
+			email = f"{key}.{self.tag}@world.example.com"
+			make_user(email, key, roles)
+			self.users[key] = email
+		self.users["admin"] = "Administrator"
+		keys = {user: self._api_keys(user) for user in self.users.values()}
+		frappe.db.commit()
+		from tests.integration.rest import Client
+
+		for key, user in self.users.items():
+			self.clients[key] = Client(server, user, *keys[user])
+
+	@staticmethod
+	def _api_keys(user: str) -> tuple[str, str]:
+		doc = frappe.get_doc("User", user)
+		api_key = doc.api_key or frappe.generate_hash(length=15)
+		api_secret = frappe.generate_hash(length=15)
+		frappe.db.set_value("User", user, {"api_key": api_key, "api_secret": api_secret})
+		from frappe.utils.password import set_encrypted_password
+
+		set_encrypted_password("User", user, api_secret, "api_secret")
+		return api_key, api_secret
+
+	def __getitem__(self, key: str):
+		return self.clients[key]
+
+	def customer(self, **fields) -> str:
+		doc = frappe.get_doc(
+			{
+				"doctype": "Customer",
+				"customer_name": fields.pop("customer_name", None)
+				or f"{self.fake.company()} {self.tag} {len(self.customers)}",
+				"customer_type": "Company",
+				"customer_group": frappe.db.get_value("Customer Group", {"is_group": 0}, "name"),
+				"territory": frappe.db.get_value("Territory", {"is_group": 0}, "name"),
+				**fields,
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()
+		self.customers.append(doc.name)
+		return doc.name
+
+	def opportunity_doc(self, customer: str, **fields) -> dict:
+		return {
+			"customer": customer,
+			"company": self.company,
+			"amount": 10000,
+			"expected_close_date": frappe.utils.add_days(frappe.utils.today(), 30),
+			**fields,
+		}
+
+	def teardown(self):
+		frappe.db.rollback()
+		opps = frappe.get_all("Sales Opportunity", {"customer": ("in", self.customers or [""])}, pluck="name")
+		if opps:
+			frappe.db.delete("Opportunity Stage Log", {"opportunity": ("in", opps)})
+			frappe.db.delete(
+				"Comment", {"reference_doctype": "Sales Opportunity", "reference_name": ("in", opps)}
+			)
+			frappe.db.delete("Sales Opportunity", {"name": ("in", opps)})
+		users = [u for u in self.users.values() if u != "Administrator"]
+		frappe.db.delete("Notification Log", {"for_user": ("in", users)})
+		frappe.flags.in_test = True
+		for customer in self.customers:
+			frappe.delete_doc("Customer", customer, force=True, ignore_permissions=True)
+		for key, _parent in reversed(self.PEOPLE):
+			frappe.delete_doc("Sales Person", self.sp[key], force=True, ignore_permissions=True)
+		for employee in self.employees:
+			frappe.delete_doc("Employee", employee, force=True, ignore_permissions=True)
+		for user in users:
+			frappe.delete_doc("User", user, force=True, ignore_permissions=True)
+		frappe.db.commit()
