@@ -48,3 +48,13 @@ override_whitelisted_methods = {
 	# permission-aware counts for the app's scoped doctypes (A1)
 	"frappe.client.get_count": "sales_process.overrides.client.get_count",
 }
+
+# ---------------------------------------------------------------------------------------------
+# Scheduler (D2–D4): every 15 minutes the cron entry puts confiscation on the long queue (it can
+# touch thousands of rows; deduplicated so runs never overlap); reminders hourly on the long queue.
+scheduler_events = {
+	"cron": {
+		"*/15 * * * *": ["sales_process.scheduled.deadlines.enqueue_confiscation"],
+	},
+	"hourly_long": ["sales_process.scheduled.deadlines.send_reminders"],
+}

@@ -59,3 +59,39 @@ class Factory:
 			}
 		)
 		return doc.insert(ignore_permissions=True).name
+
+	@staticmethod
+	def user_of(sales_person: str) -> str:
+		employee = frappe.db.get_value("Sales Person", sales_person, "employee")
+		return frappe.db.get_value("Employee", employee, "user_id")
+
+	def team(self) -> frappe._dict:
+		"""head ─ lead ─ rep, rep2 (lead and head are groups); head hangs under the tree root."""
+		head = self.sales_person().name
+		lead = self.sales_person(parent=head).name
+		rep = self.sales_person(parent=lead, is_group=False).name
+		rep2 = self.sales_person(parent=lead, is_group=False).name
+		return frappe._dict(head=head, lead=lead, rep=rep, rep2=rep2)
+
+	def opportunity(
+		self, sales_person: str, customer: str | None = None, **fields
+	) -> "frappe.model.document.Document":
+		"""An opportunity entered by the user behind `sales_person` (so O1 sets the owner)."""
+		from frappe.utils import add_days, today
+
+		previous = frappe.session.user
+		frappe.set_user(self.user_of(sales_person))
+		try:
+			doc = frappe.get_doc(
+				{
+					"doctype": "Sales Opportunity",
+					"customer": customer or self.customer(),
+					"company": self.company,
+					"amount": fields.pop("amount", 10000),
+					"expected_close_date": fields.pop("expected_close_date", add_days(today(), 60)),
+					**fields,
+				}
+			).insert()
+		finally:
+			frappe.set_user(previous)
+		return doc

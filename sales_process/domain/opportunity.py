@@ -115,7 +115,9 @@ def me(user: str | None = None) -> str | None:
 def _require_open(doc):
 	if doc.status != "Open":
 		frappe.throw(
-			_("Opportunity {0} is {1}; closed opportunities do not move.").format(doc.name, _(doc.status)),
+			_("Opportunity {0} is {1}; closed opportunities do not move.").format(
+				doc.name, _(doc.status, context="Sales Opportunity")
+			),
 			ProcessError,
 		)
 

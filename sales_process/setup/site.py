@@ -28,6 +28,7 @@ def prepare_site(mode: str):
 	complete_setup_wizard(profile)
 	ensure_fiscal_years(profile["company_name"])
 	ensure_exchange_rates()
+	ensure_outbox()
 	frappe.db.commit()  # a CLI command: nothing else commits for us
 
 
@@ -91,3 +92,29 @@ def ensure_exchange_rates():
 				"for_selling": 1,
 			}
 		).insert(ignore_permissions=True)
+
+
+def ensure_outbox():
+	"""A default outgoing account, so notification emails are queued (Email Queue) on development
+	and test sites; scripts/dev sets mute_emails, so nothing is ever sent from them."""
+	if frappe.db.exists("Email Account", {"default_outgoing": 1, "enable_outgoing": 1}):
+		return
+	in_test = frappe.flags.in_test
+	frappe.flags.in_test = True  # Email Account skips its SMTP connection check in tests
+	try:
+		frappe.get_doc(
+			{
+				"doctype": "Email Account",
+				"email_account_name": "Sales Process Outbox",
+				"email_id": "noreply@sales-process.example.com",
+				"enable_outgoing": 1,
+				"default_outgoing": 1,
+				"smtp_server": "127.0.0.1",
+				"smtp_port": 2525,
+				"no_smtp_authentication": 1,
+				"enable_incoming": 0,
+				"awaiting_password": 0,
+			}
+		).insert(ignore_permissions=True)
+	finally:
+		frappe.flags.in_test = in_test
