@@ -44,67 +44,93 @@ def sales_managers() -> list[str]:
 	]
 
 
-def bulk_notify(items: list[tuple[str | None, str, str, str]], digest_subject: str):
-	"""Set-based notifications for jobs: `items` are (user, subject, doctype, docname); a missing
-	user means "tell the Sales Managers". One multi-row insert of Notification Logs, then per
-	user (not per row): the unseen flag, one realtime event and one digest email."""
-	from frappe.desk.doctype.notification_log.notification_log import set_notifications_as_unseen
-	from frappe.utils import now_datetime
+class Digest:
+	"""What one job run tells each user. Jobs add Notification Logs batch by batch (one multi-row
+	insert each) and call `send()` once at the end: one unseen flag, one realtime event and one
+	digest email per user, however many rows the run touched."""
 
-	managers = None
-	rows, per_user = [], {}
-	now, sender = now_datetime(), frappe.session.user
-	for user, subject, doctype, docname in items:
-		if not user:
-			managers = managers if managers is not None else sales_managers()
-			targets = managers
-		else:
-			targets = [user]
-		for target in targets:
-			if target in ("Administrator", "Guest"):
-				continue
-			rows.append(
-				(
-					frappe.generate_hash(length=12),
-					now,
-					now,
-					sender,
-					sender,
-					subject,
-					target,
-					"Alert",
-					doctype,
-					docname,
-					sender,
-					0,
+	def __init__(self, subject: str):
+		self.subject = subject
+		self.lines: dict[str, list[str]] = {}
+		self._managers = None
+
+	def add(self, items: list[tuple[str | None, str, str, str]]) -> int:
+		"""`items` are (user, subject, doctype, docname); no user means "tell the Sales Managers"."""
+		from frappe.utils import now_datetime
+
+		rows = []
+		now, sender = now_datetime(), frappe.session.user
+		for user, subject, doctype, docname in items:
+			if user:
+				targets = [user]
+			else:
+				if self._managers is None:
+					self._managers = sales_managers()
+				targets = self._managers
+			for target in targets:
+				if target in ("Administrator", "Guest"):
+					continue
+				rows.append(
+					(
+						frappe.generate_hash(length=12),
+						now,
+						now,
+						sender,
+						sender,
+						subject,
+						target,
+						"Alert",
+						doctype,
+						docname,
+						sender,
+						0,
+					)
 				)
+				self.lines.setdefault(target, []).append(subject)
+		if rows:
+			frappe.db.bulk_insert(
+				"Notification Log",
+				[
+					"name",
+					"creation",
+					"modified",
+					"owner",
+					"modified_by",
+					"subject",
+					"for_user",
+					"type",
+					"document_type",
+					"document_name",
+					"from_user",
+					"read",
+				],
+				rows,
 			)
-			per_user.setdefault(target, []).append(subject)
-	if not rows:
-		return 0
-	frappe.db.bulk_insert(
-		"Notification Log",
-		[
-			"name",
-			"creation",
-			"modified",
-			"owner",
-			"modified_by",
-			"subject",
-			"for_user",
-			"type",
-			"document_type",
-			"document_name",
-			"from_user",
-			"read",
-		],
-		rows,
-	)
-	for user, subjects in per_user.items():
-		set_notifications_as_unseen(user)
-		frappe.publish_realtime("notification", after_commit=True, user=user)
-		_digest_email(user, digest_subject, subjects)
-	return len(rows)
+		return len(rows)
+
+	def send(self):
+		from frappe.desk.doctype.notification_log.notification_log import set_notifications_as_unseen
+
+		for user in self.lines:
+			set_notifications_as_unseen(user)
+			frappe.publish_realtime("notification", after_commit=True, user=user)
+		if self.lines:
+			# composing mail costs ~60 ms a message in Frappe; do it in a worker once the job's
+			# work is committed, so the job holds no row locks meanwhile
+			frappe.enqueue(
+				"sales_process.domain.notify.send_digests",
+				queue="short",
+				subject=self.subject,
+				lines=self.lines,
+				enqueue_after_commit=True,
+				now=bool(frappe.flags.in_test),
+			)
+		self.lines = {}
+
+
+def send_digests(subject: str, lines: dict[str, list[str]]):
+	for user, user_lines in lines.items():
+		_digest_email(user, subject, user_lines)
 
 
 def _digest_email(user: str, subject: str, lines: list[str]):
@@ -116,5 +142,5 @@ def _digest_email(user: str, subject: str, lines: list[str]):
 	try:
 		frappe.sendmail(recipients=[user], subject=subject, message=body, delayed=True)
 	except frappe.OutgoingEmailError:
-		# no outgoing account configured: the system notifications above still reach the user
+		# no outgoing account configured: the system notifications still reach the user
 		pass

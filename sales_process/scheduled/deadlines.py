@@ -13,7 +13,7 @@ from frappe import _
 from frappe.utils import add_to_date, cint, get_datetime, now_datetime
 
 from sales_process.domain.bulk import insert_autoincrement
-from sales_process.domain.notify import bulk_notify
+from sales_process.domain.notify import Digest
 
 BATCH_SIZE = 500
 ROOT = "Sales Team"
@@ -87,6 +87,7 @@ def send_reminders(commit: bool = True) -> dict:
 		.run(as_dict=True)
 	)
 	sent = 0
+	digest = Digest(_("Opportunities close to their stage deadline"))
 	for batch in _batches(due_rows):
 		names = [r.name for r in batch]
 		# mark first (the WHERE re-checks, so a concurrent run or stage move cannot double-send)
@@ -118,10 +119,13 @@ def send_reminders(commit: bool = True) -> dict:
 					r.name,
 				)
 			)
-		bulk_notify(items, _("Opportunities close to their stage deadline"))
+		digest.add(items)
 		sent += len(batch)
 		if commit:
 			frappe.db.commit()
+	digest.send()
+	if commit:
+		frappe.db.commit()
 	return {"reminded": sent}
 
 
@@ -171,13 +175,17 @@ def confiscate_overdue(commit: bool = True, batch_size: int = BATCH_SIZE) -> dic
 		.run(pluck=True)
 	)
 	result = {"confiscated": 0, "skipped_locked": 0, "failed": []}
+	digest = Digest(_("Opportunities confiscated for overrunning their stage"))
 	for batch in _batches(candidates, batch_size):
-		done, skipped, failed = _confiscate_batch(batch, now, cutoff, s)
+		done, skipped, failed = _confiscate_batch(batch, now, cutoff, s, digest)
 		result["confiscated"] += done
 		result["skipped_locked"] += skipped
 		result["failed"] += failed
 		if commit:
 			frappe.db.commit()
+	digest.send()
+	if commit:
+		frappe.db.commit()
 	return result
 
 
@@ -190,7 +198,7 @@ def enqueue_confiscation():
 	)
 
 
-def _confiscate_batch(names: list[str], now, cutoff, s) -> tuple[int, int, list[str]]:
+def _confiscate_batch(names: list[str], now, cutoff, s, digest: Digest) -> tuple[int, int, list[str]]:
 	# Lock this batch's rows, re-checking the condition against the latest committed data; rows
 	# someone is editing right now (advance_stage holds their lock) are left for the next run.
 	rows = frappe.db.sql(
@@ -226,7 +234,7 @@ def _confiscate_batch(names: list[str], now, cutoff, s) -> tuple[int, int, list[
 		return 0, skipped, failed
 	try:
 		frappe.db.savepoint("confiscate_batch")
-		_apply(good, targets, now, s)
+		_apply(good, targets, now, s, digest)
 		frappe.db.release_savepoint("confiscate_batch")
 		return len(good), skipped, failed
 	except Exception:
@@ -237,7 +245,7 @@ def _confiscate_batch(names: list[str], now, cutoff, s) -> tuple[int, int, list[
 	for r in good:
 		try:
 			frappe.db.savepoint("confiscate_row")
-			_apply([r], targets, now, s)
+			_apply([r], targets, now, s, digest)
 			frappe.db.release_savepoint("confiscate_row")
 			done += 1
 		except Exception:
@@ -251,7 +259,7 @@ def _confiscate_batch(names: list[str], now, cutoff, s) -> tuple[int, int, list[
 	return done, skipped, failed
 
 
-def _apply(rows, targets: dict[str, str], now, s):
+def _apply(rows, targets: dict[str, str], now, s, digest: Digest):
 	"""One UPDATE for the rows, one INSERT for their log rows, one for their notifications."""
 	names = [r.name for r in rows]
 	owners = sorted({r.sales_person for r in rows})
@@ -342,4 +350,4 @@ def _apply(rows, targets: dict[str, str], now, s):
 				r.name,
 			)
 		)
-	bulk_notify(items, _("Opportunities confiscated for overrunning their stage"))
+	digest.add(items)
