@@ -20,6 +20,7 @@ after_migrate = "sales_process.setup.install.after_migrate"
 # apps' records). Custom fields on core doctypes are created in code (sales_process/setup/).
 fixtures = [
 	{"dt": "Sales Process Stage"},
+	{"dt": "Sales Activity Type"},
 ]
 before_uninstall = "sales_process.setup.install.before_uninstall"
 
@@ -28,10 +29,12 @@ before_uninstall = "sales_process.setup.install.before_uninstall"
 permission_query_conditions = {
 	"Sales Opportunity": "sales_process.permissions.opportunity_query",
 	"Opportunity Stage Log": "sales_process.permissions.stage_log_query",
+	"Sales Daily Log": "sales_process.permissions.daily_log_query",
 }
 has_permission = {
 	"Sales Opportunity": "sales_process.permissions.opportunity_has_permission",
 	"Opportunity Stage Log": "sales_process.permissions.stage_log_has_permission",
+	"Sales Daily Log": "sales_process.permissions.daily_log_has_permission",
 }
 
 doc_events = {

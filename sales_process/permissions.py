@@ -48,3 +48,13 @@ def stage_log_has_permission(doc, ptype: str | None = None, user: str | None = N
 	if ptype in READ_PTYPES and _reads_all(user):
 		return None
 	return None if hierarchy.in_scope(owner, user) else False
+
+
+def daily_log_query(user: str | None = None) -> str:
+	return hierarchy.scope_condition("`tabSales Daily Log`.`sales_person`", user or frappe.session.user)
+
+
+def daily_log_has_permission(doc, ptype: str | None = None, user: str | None = None, debug=False):
+	if doc.is_new() or not doc.get("sales_person"):
+		return None
+	return None if hierarchy.in_scope(doc.sales_person, user or frappe.session.user) else False

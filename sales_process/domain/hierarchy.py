@@ -106,3 +106,25 @@ def in_scope(sales_person: str | None, user: str | None = None) -> bool:
 	if is_scope_free(user):
 		return True
 	return is_within(sales_person, sales_person_of(user))
+
+
+def scope_criterion(field, user: str | None = None):
+	"""The same scope as `scope_condition`, as a frappe.qb criterion on `field` (a Sales Person
+	column); None when the user is unrestricted. For the analytics engine's queries."""
+	user = user or frappe.session.user
+	if is_scope_free(user):
+		return None
+	me = sales_person_of(user)
+	if not me:
+		from pypika.terms import ValueWrapper
+
+		return ValueWrapper(1) == 0
+	lft, rgt = bounds(me)
+	sp = frappe.qb.DocType("Sales Person")
+	return field.isin(frappe.qb.from_(sp).select(sp.name).where((sp.lft >= lft) & (sp.rgt <= rgt)))
+
+
+def apply_scope(query, field, user: str | None = None):
+	"""query.where(scope) when the user is restricted; the query unchanged otherwise."""
+	criterion = scope_criterion(field, user)
+	return query if criterion is None else query.where(criterion)

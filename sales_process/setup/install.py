@@ -39,9 +39,18 @@ def set_role_permissions():
 
 
 def ensure_settings():
-	"""Materialise the single's defaults so jobs read stored values, not the JSON defaults."""
-	if not frappe.db.exists("Singles", {"doctype": "Sales Process Settings"}):
-		frappe.get_single("Sales Process Settings").save(ignore_permissions=True)
+	"""Store the default of every settings field that has no stored value yet: on install, and on
+	migrate for fields added by a newer version (a single's missing value would read as 0)."""
+	doctype = "Sales Process Settings"
+	stored = frappe.db.get_singles_dict(doctype)
+	missing = {
+		df.fieldname: df.default
+		for df in frappe.get_meta(doctype).fields
+		if df.default is not None and df.fieldname not in stored
+	}
+	if missing:
+		frappe.db.set_single_value(doctype, missing)
+	frappe.clear_document_cache(doctype, doctype)
 
 
 def report_stage_set_problems() -> list[str]:

@@ -112,3 +112,16 @@ def test_terminal_stage_cannot_have_a_time_limit_or_criteria():
 def test_stage_names_are_translated_for_english_users():
 	assert frappe._("线索确认", lang="en") == "Lead Qualification"
 	assert frappe._("Sales Process Stage", lang="zh") == "销售阶段"
+
+
+def test_settings_fields_added_later_get_their_defaults_on_migrate():
+	from sales_process.setup.install import ensure_settings
+
+	frappe.db.delete("Singles", {"doctype": "Sales Process Settings", "field": "stagnant_days"})
+	frappe.clear_document_cache("Sales Process Settings", "Sales Process Settings")
+	ensure_settings()
+	assert frappe.db.get_single_value("Sales Process Settings", "stagnant_days") == 30
+	# a value someone chose is kept
+	frappe.db.set_single_value("Sales Process Settings", "stagnant_days", 45)
+	ensure_settings()
+	assert frappe.db.get_single_value("Sales Process Settings", "stagnant_days") == 45

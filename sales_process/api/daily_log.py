@@ -1,0 +1,60 @@
+"""Whitelisted daily-log methods (PRODUCT.md §3)."""
+
+import json
+
+import frappe
+from frappe import _
+
+from sales_process.domain import daily_log
+
+
+@frappe.whitelist(methods=["POST"])
+def add_log(
+	customer: str,
+	activities: list | str,
+	minutes: int | str,
+	cost: float | str = 0,
+	opportunity: str | None = None,
+	note: str | None = None,
+	log_date: str | None = None,
+	difficulty: int | str = 0,
+	corrects: str | None = None,
+) -> str:
+	"""L1 quick entry: a customer, the activities ticked, minutes and cost → the new entry's name."""
+	frappe.has_permission("Sales Daily Log", "create", throw=True)
+	if isinstance(activities, str):
+		try:
+			activities = json.loads(activities)
+		except ValueError:
+			activities = [a.strip() for a in activities.split(",") if a.strip()]
+	if not isinstance(activities, list) or not all(isinstance(a, str) for a in activities):
+		frappe.throw(_("Activities must be a list of activity names."), daily_log.DailyLogError)
+	try:
+		minutes = int(minutes)
+		cost = float(cost or 0)
+		difficulty = int(difficulty or 0)
+	except (TypeError, ValueError):
+		frappe.throw(_("Minutes, cost and difficulty must be numbers."), daily_log.DailyLogError)
+	doc = frappe.get_doc(
+		{
+			"doctype": "Sales Daily Log",
+			"customer": customer,
+			"opportunity": opportunity or None,
+			"activities": [{"activity_type": a} for a in activities],
+			"minutes": minutes,
+			"cost": cost,
+			"note": note,
+			"log_date": log_date or None,
+			"difficulty": 1 if difficulty else 0,
+			"corrects": corrects or None,
+		}
+	)
+	doc.insert()
+	return str(doc.name)
+
+
+@frappe.whitelist()
+def verify_chain(sales_person: str | None = None) -> dict:
+	"""L2: {"ok": bool, "problems": [{"entry": name, "problem": text}]} for the chains in scope."""
+	frappe.has_permission("Sales Daily Log", "read", throw=True)
+	return daily_log.verify(daily_log.chains_in_scope(sales_person))

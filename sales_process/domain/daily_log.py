@@ -1,0 +1,345 @@
+"""Daily logs (PRODUCT.md L1–L3): validation, the per-salesperson hash chain and its check.
+
+Every entry stores `content_hash` = SHA-256 of its canonical content, which includes the
+previous entry's hash and the entry's position in the salesperson's chain. Appends to one chain
+are serialised by locking that Sales Person's row, so concurrent inserts cannot fork it. An entry
+altered in the database no longer matches its hash; an entry removed leaves a gap (its successor
+still names it in `previous_entry`, and the positions skip one).
+"""
+
+import hashlib
+
+import frappe
+from frappe import _
+from frappe.utils import add_days, cint, cstr, flt, getdate, now_datetime, today
+
+from sales_process.domain import hierarchy
+
+GENESIS = "0" * 64
+MAX_NOTE = 2000
+MAX_ACTIVITIES = 20
+MINUTES_PER_DAY = 24 * 60
+
+
+class DailyLogError(frappe.ValidationError):
+	pass
+
+
+# --- canonical content and hash (pure) ---------------------------------------------------------
+
+
+def canonical(entry: dict) -> str:
+	"""The text that is hashed: every field that makes up the entry, in a fixed form."""
+	activities = ",".join(sorted(entry.get("activities") or []))
+	parts = [
+		cstr(entry.get("sales_person")),
+		str(getdate(entry.get("log_date"))),
+		cstr(entry.get("customer")),
+		cstr(entry.get("opportunity")),
+		activities,
+		str(cint(entry.get("minutes"))),
+		f"{flt(entry.get('cost')):.2f}",
+		cstr(entry.get("note")),
+		str(cint(entry.get("difficulty"))),
+		cstr(entry.get("corrects")),
+		str(cint(entry.get("chain_seq"))),
+		cstr(entry.get("previous_entry")),
+		cstr(entry.get("previous_hash")),
+	]
+	# the unit separator cannot be typed into a field, so no two contents join to the same text
+	return "\x1f".join(parts)
+
+
+def content_hash(entry: dict) -> str:
+	return hashlib.sha256(canonical(entry).encode()).hexdigest()
+
+
+def entry_dict(doc) -> dict:
+	return {
+		"sales_person": doc.sales_person,
+		"log_date": doc.log_date,
+		"customer": doc.customer,
+		"opportunity": doc.opportunity,
+		"activities": [a.activity_type for a in doc.activities],
+		"minutes": doc.minutes,
+		"cost": doc.cost,
+		"note": doc.note,
+		"difficulty": doc.difficulty,
+		"corrects": doc.corrects,
+		"chain_seq": doc.chain_seq,
+		"previous_entry": doc.previous_entry,
+		"previous_hash": doc.previous_hash,
+	}
+
+
+# --- validation (L3) ---------------------------------------------------------------------------------
+
+
+def validate_new(doc):
+	"""Everything about a new entry, with clear messages; nothing is written when any fails."""
+	user = frappe.session.user
+	mine = hierarchy.sales_person_of(user)
+	if not mine:
+		frappe.throw(
+			_(
+				"You are not linked to a Sales Person (Sales Person → Employee → User), so you cannot file daily logs."
+			),
+			DailyLogError,
+		)
+	doc.sales_person = mine
+	settings = frappe.get_cached_doc("Sales Process Settings")
+
+	doc.log_date = getdate(doc.log_date or today())
+	if doc.log_date > getdate(today()):
+		frappe.throw(_("A daily log cannot be dated in the future."), DailyLogError)
+	window = cint(settings.backdate_window_days)
+	if doc.log_date < getdate(add_days(today(), -window)):
+		frappe.throw(
+			_("A daily log can be dated at most {0} days back.").format(window),
+			DailyLogError,
+		)
+
+	if cint(doc.minutes) < 0:
+		frappe.throw(_("Minutes cannot be negative."), DailyLogError)
+	if cint(doc.minutes) == 0:
+		frappe.throw(_("Enter how many minutes the work took."), DailyLogError)
+	if flt(doc.cost) < 0:
+		frappe.throw(_("Cost cannot be negative."), DailyLogError)
+	day_limit = min(cint(settings.max_minutes_per_day) or MINUTES_PER_DAY, MINUTES_PER_DAY)
+	logged = minutes_logged(doc.sales_person, doc.log_date)
+	if logged + cint(doc.minutes) > day_limit:
+		frappe.throw(
+			_("{0} already logged {1} minutes on {2}; {3} more would exceed {4} minutes for one day.").format(
+				doc.sales_person, logged, frappe.format(doc.log_date, "Date"), cint(doc.minutes), day_limit
+			),
+			DailyLogError,
+		)
+	if doc.note and len(doc.note) > MAX_NOTE:
+		frappe.throw(_("The note is longer than {0} characters.").format(MAX_NOTE), DailyLogError)
+
+	_validate_activities(doc)
+	_validate_customer(doc, user)
+	_validate_opportunity(doc, user)
+	_validate_correction(doc, user)
+
+
+def minutes_logged(sales_person: str, log_date) -> int:
+	log = frappe.qb.DocType("Sales Daily Log")
+	from frappe.query_builder.functions import Coalesce, Sum
+
+	row = (
+		frappe.qb.from_(log)
+		.select(Coalesce(Sum(log.minutes), 0))
+		.where((log.sales_person == sales_person) & (log.log_date == log_date))
+		.run()
+	)
+	return cint(row[0][0])
+
+
+def _validate_activities(doc):
+	names = [cstr(a.activity_type).strip() for a in doc.activities]
+	if not names:
+		frappe.throw(_("Tick at least one activity."), DailyLogError)
+	if len(names) > MAX_ACTIVITIES:
+		frappe.throw(_("At most {0} activities per entry.").format(MAX_ACTIVITIES), DailyLogError)
+	if len(set(names)) != len(names):
+		frappe.throw(_("An activity is ticked twice."), DailyLogError)
+	at = frappe.qb.DocType("Sales Activity Type")
+	rows = (
+		frappe.qb.from_(at)
+		.select(at.name, at.score, at.is_effective)
+		.where(at.name.isin(names))
+		.run(as_dict=True)
+	)
+	known = {r.name: r for r in rows}
+	unknown = [n for n in names if n not in known]
+	if unknown:
+		frappe.throw(_("Unknown activity: {0}").format(", ".join(unknown)), DailyLogError)
+	doc.effective_score = sum(flt(known[n].score) for n in names if known[n].is_effective)
+
+
+def _validate_customer(doc, user):
+	if not doc.customer or not frappe.db.exists("Customer", doc.customer):
+		frappe.throw(_("Customer {0} does not exist.").format(doc.customer or ""), DailyLogError)
+	if not frappe.has_permission("Customer", "read", doc=doc.customer, user=user):
+		frappe.throw(_("You cannot see customer {0}.").format(doc.customer), frappe.PermissionError)
+	# a customer another team holds an open opportunity for is theirs (O2): no work on it here
+	o = frappe.qb.DocType("Sales Opportunity")
+	owners = (
+		frappe.qb.from_(o)
+		.select(o.sales_person)
+		.distinct()
+		.where((o.customer == doc.customer) & (o.status == "Open"))
+		.run(pluck=True)
+	)
+	if owners and not any(hierarchy.in_scope(owner, user) for owner in owners):
+		frappe.throw(
+			_("Customer {0} is owned by {1}; you cannot log work on it.").format(
+				doc.customer, ", ".join(owners)
+			),
+			frappe.PermissionError,
+		)
+
+
+def _validate_opportunity(doc, user):
+	if not doc.opportunity:
+		doc.stage = None
+		return
+	opp = frappe.db.get_value(
+		"Sales Opportunity", doc.opportunity, ["customer", "sales_person", "stage"], as_dict=True
+	)
+	if not opp:
+		frappe.throw(_("Opportunity {0} does not exist.").format(doc.opportunity), DailyLogError)
+	if not hierarchy.in_scope(opp.sales_person, user):
+		frappe.throw(
+			_("Opportunity {0} is not yours or your team's.").format(doc.opportunity), frappe.PermissionError
+		)
+	if opp.customer != doc.customer:
+		frappe.throw(
+			_("Opportunity {0} is for customer {1}, not {2}.").format(
+				doc.opportunity, opp.customer, doc.customer
+			),
+			DailyLogError,
+		)
+	doc.stage = opp.stage
+
+
+def _validate_correction(doc, user):
+	if not doc.corrects:
+		return
+	original = frappe.db.get_value("Sales Daily Log", doc.corrects, ["sales_person"], as_dict=True)
+	if not original:
+		frappe.throw(_("Daily log {0} does not exist.").format(doc.corrects), DailyLogError)
+	if original.sales_person != doc.sales_person:
+		frappe.throw(_("You can only correct your own daily logs."), frappe.PermissionError)
+
+
+# --- the chain -------------------------------------------------------------------------------------
+
+
+def link_into_chain(doc):
+	"""Called right before insert: lock the salesperson's chain, then point at its last entry."""
+	frappe.db.sql("select name from `tabSales Person` where name = %s for update", doc.sales_person)
+	log = frappe.qb.DocType("Sales Daily Log")
+	last = (
+		frappe.qb.from_(log)
+		.select(log.name, log.chain_seq, log.content_hash)
+		.where(log.sales_person == doc.sales_person)
+		.orderby(log.chain_seq, order=frappe.qb.desc)
+		.limit(1)
+		.for_update()  # a locking read sees the latest committed entry, not this transaction's snapshot
+		.run(as_dict=True)
+	)
+	if last:
+		doc.chain_seq = cint(last[0].chain_seq) + 1
+		doc.previous_entry = str(last[0].name)
+		doc.previous_hash = last[0].content_hash
+	else:
+		doc.chain_seq, doc.previous_entry, doc.previous_hash = 1, "", GENESIS
+	doc.entered_at = now_datetime()
+	doc.content_hash = content_hash(entry_dict(doc))
+
+
+def chain_problems(rows: list[dict], activities: dict[str, list[str]]) -> list[dict]:
+	"""Check one salesperson's entries, ordered by chain position (pure: rows in, problems out)."""
+	problems = []
+	expected_seq, previous_name, previous_hash = 1, "", GENESIS
+	for row in rows:
+		name = str(row["name"])
+		seq = cint(row["chain_seq"])
+		if seq > expected_seq or (row["previous_entry"] or "") != previous_name:
+			missing = row["previous_entry"] or _("position {0}").format(expected_seq)
+			problems.append(
+				{
+					"entry": missing,
+					"problem": _(
+						"Entry {0} is missing: it was removed from the database (entry {1} follows it)."
+					).format(missing, name),
+				}
+			)
+		elif row["previous_hash"] != previous_hash:
+			problems.append(
+				{
+					"entry": previous_name or name,
+					"problem": _("Entry {0} no longer matches the hash its successor {1} recorded.").format(
+						previous_name or name, name
+					),
+				}
+			)
+		entry = dict(row, activities=activities.get(name, []))
+		if content_hash(entry) != row["content_hash"]:
+			problems.append(
+				{
+					"entry": name,
+					"problem": _(
+						"Entry {0} was altered after it was written: its content no longer matches its hash."
+					).format(name),
+				}
+			)
+		expected_seq, previous_name, previous_hash = seq + 1, name, row["content_hash"]
+	return _dedupe(problems)
+
+
+def _dedupe(problems):
+	seen, out = set(), []
+	for p in problems:
+		key = (p["entry"], p["problem"])
+		if key not in seen:
+			seen.add(key)
+			out.append(p)
+	return out
+
+
+def verify(sales_persons: list[str]) -> dict:
+	"""L2 integrity check for the given chains (streams one chain at a time)."""
+	log = frappe.qb.DocType("Sales Daily Log")
+	act = frappe.qb.DocType("Sales Daily Log Activity")
+	problems = []
+	for sp in sales_persons:
+		rows = (
+			frappe.qb.from_(log)
+			.select(
+				log.name,
+				log.sales_person,
+				log.log_date,
+				log.customer,
+				log.opportunity,
+				log.minutes,
+				log.cost,
+				log.note,
+				log.difficulty,
+				log.corrects,
+				log.chain_seq,
+				log.previous_entry,
+				log.previous_hash,
+				log.content_hash,
+			)
+			.where(log.sales_person == sp)
+			.orderby(log.chain_seq)
+			.run(as_dict=True)
+		)
+		if not rows:
+			continue
+		activities: dict[str, list[str]] = {}
+		for a in (
+			frappe.qb.from_(act)
+			.join(log)
+			.on(act.parent == log.name)
+			.select(act.parent, act.activity_type)
+			.where((log.sales_person == sp) & (act.parenttype == "Sales Daily Log"))
+			.run(as_dict=True)
+		):
+			activities.setdefault(str(a.parent), []).append(a.activity_type)
+		problems += chain_problems(rows, activities)
+	return {"ok": not problems, "problems": problems}
+
+
+def chains_in_scope(sales_person: str | None = None) -> list[str]:
+	user = frappe.session.user
+	if sales_person:
+		if not hierarchy.in_scope(sales_person, user):
+			frappe.throw(_("You cannot check {0}'s daily logs.").format(sales_person), frappe.PermissionError)
+		return [sales_person]
+	log = frappe.qb.DocType("Sales Daily Log")
+	people = frappe.qb.from_(log).select(log.sales_person).distinct().run(pluck=True)
+	return sorted(p for p in people if hierarchy.in_scope(p, user))

@@ -1,0 +1,775 @@
+"""Analytics over the daily logs (PRODUCT.md L4–L7, R5).
+
+Every number is aggregated in SQL (frappe.qb); Python only shapes the aggregated rows (one per
+person, period, rule or week) into report rows, explanations and charts. Every function limits the
+logs to the user's data scope (A1, `hierarchy.apply_scope` on the log's sales person) unless its
+docstring says otherwise.
+
+- `diligence_ability`: minutes (diligence) and effective score (ability) per person or team and
+  day or month (L4).
+- `false_report_flags`, `false_report_summary`, `early_warning`: the false-report rules and the
+  resignation early warning (L5).
+- `leaderboard`: effective score, minutes and won amount with ranks (L6).
+- `trial_comparison`: a new salesperson's weeks against the team's at the same tenure (L7).
+"""
+
+import math
+
+from pypika import analytics as an
+
+import frappe
+from frappe import _
+from frappe.query_builder import Case, Criterion, Interval, Order
+from frappe.query_builder.custom import ConstantColumn
+from frappe.query_builder.functions import (
+	Cast,
+	Coalesce,
+	Count,
+	CustomFunction,
+	DateFormat,
+	Extract,
+	Floor,
+	GroupConcat,
+	Lower,
+	Max,
+	Min,
+	Sum,
+)
+from frappe.utils import add_days, cint, flt, format_date, format_datetime, get_datetime, getdate, today
+
+from sales_process.domain import hierarchy
+
+PERIODS = ("Daily", "Monthly")
+GROUPINGS = ("Sales Person", "Team")
+RULES = ("stagnant", "repeated_note", "implausible_minutes", "bulk_entry", "zero_cost_visit")
+RECENT_DAYS = 14  # early warning: the recent window …
+BASELINE_DAYS = 28  # … against the average 14-day rate of the weeks before it
+CHART_SERIES = 10  # at most this many lines / bars in a chart
+NOTE_PREVIEW = 60
+
+# Settings whose 0 means "not configured" (a threshold of 0 would flag every entry): the default
+# applies instead. bulk_entry_after_hour is not among them: 0 (any hour) is a meaningful choice.
+THRESHOLD_DEFAULTS = {
+	"stagnant_days": 30,
+	"repeated_note_count": 3,
+	"implausible_minutes": 480,
+	"bulk_entry_count": 6,
+	"bulk_entry_window_minutes": 15,
+	"decline_threshold_percent": 40,
+	"trial_period_days": 90,
+}
+BULK_ENTRY_AFTER_HOUR_DEFAULT = 18
+
+DateDiff = CustomFunction("DATEDIFF", ["end", "start"])  # MariaDB DATEDIFF(end, start) in days
+RegexpReplace = CustomFunction("REGEXP_REPLACE", ["subject", "pattern", "replacement"])
+
+
+# --- shared pieces --------------------------------------------------------------------------------
+
+
+def settings() -> frappe._dict:
+	"""The thresholds, read from the database on every call (no cache, so a report reflects a change
+	made a moment ago and a test's rolled-back change leaves nothing behind)."""
+	raw = frappe.db.get_singles_dict("Sales Process Settings")
+	values = frappe._dict({key: cint(raw.get(key)) or default for key, default in THRESHOLD_DEFAULTS.items()})
+	after_hour = raw.get("bulk_entry_after_hour")
+	values.bulk_entry_after_hour = (
+		BULK_ENTRY_AFTER_HOUR_DEFAULT if after_hour in (None, "") else cint(after_hour)
+	)
+	values.leaderboard_visibility = raw.get("leaderboard_visibility") or "Company"
+	return values
+
+
+def date_range(from_date, to_date) -> tuple:
+	start, end = getdate(from_date), getdate(to_date)
+	if not start or not end:
+		frappe.throw(_("Both From Date and To Date are required."), frappe.ValidationError)
+	if start > end:
+		frappe.throw(
+			_("From Date {0} is after To Date {1}.").format(format_date(start), format_date(end)),
+			frappe.ValidationError,
+		)
+	return start, end
+
+
+def subtree_criterion(field, sales_person: str | None):
+	"""`field` (a Sales Person column) within `sales_person`'s subtree; None without a filter."""
+	if not sales_person:
+		return None
+	limits = hierarchy.bounds(sales_person)
+	if not limits:
+		frappe.throw(_("Sales Person {0} does not exist.").format(sales_person), frappe.DoesNotExistError)
+	sp = frappe.qb.DocType("Sales Person")
+	return field.isin(
+		frappe.qb.from_(sp).select(sp.name).where((sp.lft >= limits[0]) & (sp.rgt <= limits[1]))
+	)
+
+
+def _restrict(query, log, from_date, to_date, sales_person=None, user=None):
+	"""Period, optional subtree filter and the user's scope on the log table `log`."""
+	query = query.where(log.log_date[from_date:to_date])
+	if (criterion := subtree_criterion(log.sales_person, sales_person)) is not None:
+		query = query.where(criterion)
+	return hierarchy.apply_scope(query, log.sales_person, user)
+
+
+def _round(value, digits=2) -> float:
+	return round(flt(value), digits)
+
+
+def _number(value, digits=1) -> str:
+	"""A number for an explanation: 840 rather than 840.0, 66.7 rather than 66.6667."""
+	return f"{round(flt(value), digits):.{digits}f}".rstrip("0").rstrip(".")
+
+
+# --- L4: diligence and ability ------------------------------------------------------------------------
+
+
+def diligence_ability(
+	from_date,
+	to_date,
+	period: str = "Daily",
+	sales_person: str | None = None,
+	group_by: str = "Sales Person",
+	user: str | None = None,
+) -> list[dict]:
+	"""Per period (day, or month as "YYYY-MM") and sales person (or team = the person's parent):
+	entries, minutes (diligence), effective score (ability) and cost."""
+	if period not in PERIODS:
+		frappe.throw(_("Period must be Daily or Monthly."), frappe.ValidationError)
+	if group_by not in GROUPINGS:
+		frappe.throw(_("Group By must be Sales Person or Team."), frappe.ValidationError)
+	from_date, to_date = date_range(from_date, to_date)
+
+	log = frappe.qb.DocType("Sales Daily Log")
+	sp = frappe.qb.DocType("Sales Person")
+	period_expr = log.log_date if period == "Daily" else DateFormat(log.log_date, "%Y-%m")
+	key = "sales_person" if group_by == "Sales Person" else "team"
+	group_expr = log.sales_person if group_by == "Sales Person" else sp.parent_sales_person
+
+	query = frappe.qb.from_(log)
+	if group_by == "Team":
+		query = query.join(sp).on(sp.name == log.sales_person)
+	query = (
+		query.select(
+			period_expr.as_("period"),
+			group_expr.as_(key),
+			Count(log.name).as_("entries"),
+			Coalesce(Sum(log.minutes), 0).as_("minutes"),
+			Coalesce(Sum(log.effective_score), 0).as_("effective_score"),
+			Coalesce(Sum(log.cost), 0).as_("cost"),
+		)
+		.groupby(period_expr, group_expr)
+		.orderby(period_expr)
+		.orderby(group_expr)
+	)
+	rows = _restrict(query, log, from_date, to_date, sales_person, user).run(as_dict=True)
+	return [
+		{
+			"period": str(r.period),
+			key: r[key],
+			"entries": cint(r.entries),
+			"minutes": cint(r.minutes),
+			"effective_score": _round(r.effective_score),
+			"cost": _round(r.cost),
+		}
+		for r in rows
+	]
+
+
+def period_labels(from_date, to_date, period: str) -> list[str]:
+	"""Every day (or month) of the range, so a curve shows the days without entries as 0."""
+	start, end = date_range(from_date, to_date)
+	if period == "Monthly":
+		months = (end.year - start.year) * 12 + end.month - start.month
+		return [
+			f"{start.year + (start.month - 1 + i) // 12:04d}-{(start.month - 1 + i) % 12 + 1:02d}"
+			for i in range(months + 1)
+		]
+	return [str(add_days(start, i)) for i in range((end - start).days + 1)]
+
+
+def curve_chart(rows: list[dict], key: str, measure: str, labels: list[str]) -> dict:
+	"""A line chart of `measure` per period, one line per group (the CHART_SERIES largest)."""
+	totals: dict[str, float] = {}
+	values: dict[tuple[str, str], float] = {}
+	for row in rows:  # aggregated rows: one per period and group
+		group = row[key] or _("Not Set")
+		totals[group] = totals.get(group, 0) + flt(row[measure])
+		values[(group, row["period"])] = flt(row[measure])
+	groups = sorted(totals, key=lambda g: (-totals[g], g))[:CHART_SERIES]
+	return {
+		"data": {
+			"labels": labels,
+			"datasets": [
+				{"name": group, "values": [values.get((group, label), 0) for label in labels]}
+				for group in groups
+			],
+		},
+		"type": "line",
+		"axisOptions": {"xIsSeries": 1},
+		"lineOptions": {"hideDots": 1 if len(labels) > 62 else 0},
+	}
+
+
+# --- L5: false-report rules --------------------------------------------------------------------------
+
+
+def rule_label(rule: str) -> str:
+	return {
+		"stagnant": _("Stagnant Opportunity"),
+		"repeated_note": _("Repeated Note"),
+		"implausible_minutes": _("Implausible Minutes"),
+		"bulk_entry": _("Bulk Entry"),
+		"zero_cost_visit": _("Zero-Cost Visit"),
+	}[rule]
+
+
+def _flag_columns(log, rule: str) -> list:
+	return [
+		log.name.as_("entry"),
+		log.sales_person.as_("sales_person"),
+		log.log_date.as_("log_date"),
+		log.stage.as_("stage"),
+		log.customer.as_("customer"),
+		log.opportunity.as_("opportunity"),
+		ConstantColumn(rule).as_("rule"),
+	]
+
+
+def normalised_note(field):
+	"""SQL: the note with surrounding whitespace (spaces, tabs, newlines) removed, lower-cased."""
+	return Lower(RegexpReplace(field, r"^[[:space:]]+|[[:space:]]+$", ""))
+
+
+def _stagnant_query(cfg, log, opp):
+	days = DateDiff(log.log_date, opp.stage_entered_at)
+	return (
+		frappe.qb.from_(log)
+		.join(opp)
+		.on(opp.name == log.opportunity)
+		.select(*_flag_columns(log, "stagnant"), opp.stage_entered_at, days.as_("days"))
+		.where(opp.stage_entered_at.isnotnull() & (days >= cfg.stagnant_days))
+	)
+
+
+def _repeated_note_query(cfg, log, from_date, to_date, sales_person, user):
+	notes = frappe.qb.DocType("Sales Daily Log").as_("notes")
+	key = normalised_note(notes.note)
+	repeated = _restrict(
+		frappe.qb.from_(notes)
+		.select(notes.sales_person, key.as_("note_key"), Count(notes.name).as_("times"))
+		.where(notes.note.isnotnull() & (key != ""))
+		.groupby(notes.sales_person, key)
+		.having(Count(notes.name) >= cfg.repeated_note_count),
+		notes,
+		from_date,
+		to_date,
+		sales_person,
+		user,
+	).as_("repeated")
+	return (
+		frappe.qb.from_(log)
+		.join(repeated)
+		.on((repeated.sales_person == log.sales_person) & (repeated.note_key == normalised_note(log.note)))
+		.select(*_flag_columns(log, "repeated_note"), log.note, repeated.times)
+	)
+
+
+def _implausible_query(cfg, log):
+	return (
+		frappe.qb.from_(log)
+		.select(*_flag_columns(log, "implausible_minutes"), log.minutes)
+		.where(log.minutes > cfg.implausible_minutes)
+	)
+
+
+def _bulk_windows_query(cfg, from_date, to_date, sales_person, user):
+	"""One row per late entry that opens a window of `bulk_entry_window_minutes` in which the same
+	person entered logs for at least `bulk_entry_count` different customers."""
+	start = frappe.qb.DocType("Sales Daily Log").as_("window_start")
+	other = frappe.qb.DocType("Sales Daily Log").as_("window_entry")
+	query = (
+		frappe.qb.from_(start)
+		.join(other)
+		.on(
+			(other.sales_person == start.sales_person)
+			& (other.entered_at >= start.entered_at)
+			& (other.entered_at <= start.entered_at + Interval(minutes=cfg.bulk_entry_window_minutes))
+			& (Extract("hour", other.entered_at) >= cfg.bulk_entry_after_hour)
+			& other.log_date[from_date:to_date]
+		)
+		.select(
+			start.sales_person.as_("sales_person"),
+			start.entered_at.as_("window_start"),
+			Max(other.entered_at).as_("window_end"),
+			Count(other.name).as_("entries"),
+			Count(other.customer).distinct().as_("customers"),
+		)
+		.where(Extract("hour", start.entered_at) >= cfg.bulk_entry_after_hour)
+		.groupby(start.name, start.sales_person, start.entered_at)
+		.having(Count(other.customer).distinct() >= cfg.bulk_entry_count)
+	)
+	return _restrict(query, start, from_date, to_date, sales_person, user)
+
+
+def _bulk_entry_query(cfg, log, windows):
+	"""Every entry inside a bulk window, with the start of the earliest window that holds it."""
+	window = windows.as_("bulk")
+	return (
+		frappe.qb.from_(log)
+		.join(window)
+		.on(
+			(window.sales_person == log.sales_person)
+			& (log.entered_at >= window.window_start)
+			& (log.entered_at <= window.window_start + Interval(minutes=cfg.bulk_entry_window_minutes))
+			& (Extract("hour", log.entered_at) >= cfg.bulk_entry_after_hour)
+		)
+		.select(*_flag_columns(log, "bulk_entry"), Min(window.window_start).as_("window_start"))
+		.groupby(
+			log.name, log.sales_person, log.log_date, log.stage, log.customer, log.opportunity, log.entered_at
+		)
+	)
+
+
+def _zero_cost_visit_query(log):
+	act = frappe.qb.DocType("Sales Daily Log Activity")
+	activity_type = frappe.qb.DocType("Sales Activity Type")
+	return (
+		frappe.qb.from_(log)
+		.join(act)
+		# child rows name their parent as text; comparing text with text keeps the parent index usable
+		.on((act.parent == Cast(log.name, "char")) & (act.parenttype == "Sales Daily Log"))
+		.join(activity_type)
+		.on(activity_type.name == act.activity_type)
+		.select(
+			*_flag_columns(log, "zero_cost_visit"), GroupConcat(activity_type.name).distinct().as_("visits")
+		)
+		.where((activity_type.is_visit == 1) & (Coalesce(log.cost, 0) == 0))
+		.groupby(log.name, log.sales_person, log.log_date, log.stage, log.customer, log.opportunity)
+	)
+
+
+def _rule_queries(cfg, from_date, to_date, sales_person=None, user=None) -> dict:
+	"""{rule: query}; each query selects one row per flagged entry with the _flag_columns."""
+	log = frappe.qb.DocType("Sales Daily Log")
+	opp = frappe.qb.DocType("Sales Opportunity")
+	windows = _bulk_windows_query(cfg, from_date, to_date, sales_person, user)
+	queries = {
+		"stagnant": _stagnant_query(cfg, log, opp),
+		"repeated_note": _repeated_note_query(cfg, log, from_date, to_date, sales_person, user),
+		"implausible_minutes": _implausible_query(cfg, log),
+		"bulk_entry": _bulk_entry_query(cfg, log, windows),
+		"zero_cost_visit": _zero_cost_visit_query(log),
+	}
+	return {
+		rule: _restrict(query, log, from_date, to_date, sales_person, user) for rule, query in queries.items()
+	}
+
+
+def false_report_flags(
+	from_date, to_date, sales_person: str | None = None, user: str | None = None
+) -> list[dict]:
+	"""Entries that look false, one flag per entry and rule, each with a concrete explanation:
+
+	- stagnant: the entry's opportunity has not changed stage for at least `stagnant_days` days at the
+	  entry's log date (measured from the opportunity's current `stage_entered_at`);
+	- repeated_note: the person used the same note (trimmed, case-insensitive; empty notes ignored) at
+	  least `repeated_note_count` times in the period;
+	- implausible_minutes: more than `implausible_minutes` minutes in one entry;
+	- bulk_entry: at least `bulk_entry_count` entries for different customers entered within
+	  `bulk_entry_window_minutes` minutes, at or after `bulk_entry_after_hour` o'clock;
+	- zero_cost_visit: a visit activity claimed with zero cost.
+	"""
+	from_date, to_date = date_range(from_date, to_date)
+	cfg = settings()
+	queries = _rule_queries(cfg, from_date, to_date, sales_person, user)
+	windows = {}
+	flags = []
+	for rule, query in queries.items():
+		rows = query.run(as_dict=True)
+		if rule == "bulk_entry" and rows:
+			window_rows = _bulk_windows_query(cfg, from_date, to_date, sales_person, user).run(as_dict=True)
+			windows = {(w.sales_person, get_datetime(w.window_start)): w for w in window_rows}
+		for row in rows:  # the flagged entries only
+			flags.append(
+				{
+					"entry": row.entry,
+					"sales_person": row.sales_person,
+					"log_date": row.log_date,
+					"customer": row.customer,
+					"opportunity": row.opportunity,
+					"stage": row.stage,
+					"rule": rule,
+					"rule_label": rule_label(rule),
+					"explanation": _explain(rule, row, cfg, windows),
+				}
+			)
+	order = {rule: i for i, rule in enumerate(RULES)}
+	flags.sort(key=lambda f: (f["log_date"], f["sales_person"] or "", cint(f["entry"]), order[f["rule"]]))
+	return flags
+
+
+def _explain(rule: str, row, cfg, windows: dict) -> str:
+	if rule == "stagnant":
+		return _(
+			"Opportunity {0} had been in its stage since {1}: {2} days without a stage move on {3} (threshold {4} days)."
+		).format(
+			row.opportunity,
+			format_date(row.stage_entered_at),
+			cint(row.days),
+			format_date(row.log_date),
+			cfg.stagnant_days,
+		)
+	if rule == "repeated_note":
+		note = (row.note or "").strip()
+		if len(note) > NOTE_PREVIEW:
+			note = note[:NOTE_PREVIEW] + "…"
+		return _('The note "{0}" was used {1} times by {2} in the period (threshold {3}).').format(
+			note, cint(row.times), row.sales_person, cfg.repeated_note_count
+		)
+	if rule == "implausible_minutes":
+		return _("{0} minutes in one entry, more than the plausible {1} minutes.").format(
+			cint(row.minutes), cfg.implausible_minutes
+		)
+	if rule == "bulk_entry":
+		window = windows.get((row.sales_person, get_datetime(row.window_start)))
+		return _(
+			"{0} entries for {1} different customers were entered between {2} and {3}, within {4} minutes after {5}:00 (threshold {6} customers)."
+		).format(
+			cint(window.entries) if window else "?",
+			cint(window.customers) if window else "?",
+			format_datetime(row.window_start),
+			format_datetime(window.window_end) if window else "?",
+			cfg.bulk_entry_window_minutes,
+			cfg.bulk_entry_after_hour,
+			cfg.bulk_entry_count,
+		)
+	visits = ", ".join(_(v) for v in sorted((row.visits or "").split(",")) if v)
+	return _("A visit ({0}) was claimed with zero cost.").format(visits)
+
+
+def false_report_summary(
+	from_date, to_date, by: str = "Sales Person", sales_person: str | None = None, user: str | None = None
+) -> list[dict]:
+	"""Flag counts per rule, per sales person or per stage (the entry's stage when it was made)."""
+	if by not in ("Sales Person", "Stage"):
+		frappe.throw(_("Summarise by Sales Person or Stage."), frappe.ValidationError)
+	from_date, to_date = date_range(from_date, to_date)
+	column = "sales_person" if by == "Sales Person" else "stage"
+	union = None
+	for rule, query in _rule_queries(settings(), from_date, to_date, sales_person, user).items():
+		flagged = query.as_(f"flagged_{rule}")
+		counted = (
+			frappe.qb.from_(flagged)
+			.select(
+				flagged[column].as_("group_key"), ConstantColumn(rule).as_("rule"), Count("*").as_("flags")
+			)
+			.groupby(flagged[column])
+		)
+		union = counted if union is None else union.union_all(counted)
+	rows = union.run(as_dict=True)
+
+	summary: dict[str | None, dict] = {}
+	for row in rows:  # aggregated: one row per group and rule
+		entry = summary.setdefault(
+			row.group_key, {column: row.group_key, **{r: 0 for r in RULES}, "total": 0}
+		)
+		entry[row.rule] += cint(row.flags)
+		entry["total"] += cint(row.flags)
+	if by == "Stage":
+		stage = frappe.qb.DocType("Sales Process Stage")
+		order = {name: seq for name, seq in frappe.qb.from_(stage).select(stage.name, stage.sequence).run()}
+		key = lambda e: (e["stage"] is None, order.get(e["stage"], 0), e["stage"] or "")  # noqa: E731
+	else:
+		key = lambda e: (-e["total"], e["sales_person"] or "")  # noqa: E731
+	return sorted(summary.values(), key=key)
+
+
+def early_warning(as_of=None, user: str | None = None, sales_person: str | None = None) -> list[dict]:
+	"""People whose minutes or effective score over the last 14 days (ending `as_of`) fell by at
+	least `decline_threshold_percent` below their average 14-day rate over the 28 days before."""
+	as_of = getdate(as_of or today())
+	recent_start = add_days(as_of, -(RECENT_DAYS - 1))
+	baseline_start = add_days(recent_start, -BASELINE_DAYS)
+	baseline_end = add_days(recent_start, -1)
+	threshold = settings().decline_threshold_percent
+
+	log = frappe.qb.DocType("Sales Daily Log")
+	recent = log.log_date >= recent_start
+
+	def split(field):
+		return (
+			Sum(Case().when(recent, field).else_(0)).as_(f"recent_{field.name}"),
+			Sum(Case().when(recent, 0).else_(field)).as_(f"baseline_{field.name}"),
+		)
+
+	query = (
+		frappe.qb.from_(log)
+		.select(log.sales_person, *split(log.minutes), *split(log.effective_score))
+		.groupby(log.sales_person)
+	)
+	rows = _restrict(query, log, baseline_start, as_of, sales_person, user).run(as_dict=True)
+
+	periods = frappe._dict(
+		baseline=_("{0} to {1}").format(format_date(baseline_start), format_date(baseline_end)),
+		recent=_("{0} to {1}").format(format_date(recent_start), format_date(as_of)),
+	)
+	warnings = []
+	for row in rows:  # aggregated: one row per person
+		result = {"sales_person": row.sales_person}
+		reasons = []
+		for measure, label in (("minutes", _("Minutes")), ("effective_score", _("Effective score"))):
+			rate = flt(row[f"baseline_{measure}"]) * RECENT_DAYS / BASELINE_DAYS
+			now = flt(row[f"recent_{measure}"])
+			decline = (rate - now) / rate * 100 if rate > 0 else 0
+			result.update(
+				{
+					f"baseline_{measure}": _round(rate),
+					f"recent_{measure}": _round(now),
+					f"{measure}_decline": _round(decline, 1),
+				}
+			)
+			if rate > 0 and decline >= threshold:
+				reasons.append(
+					_(
+						"{0} fell from an average of {1} per 14 days ({2}) to {3} in the last 14 days ({4}): {5}% lower, threshold {6}%."
+					).format(
+						label,
+						_number(rate),
+						periods.baseline,
+						_number(now),
+						periods.recent,
+						_number(decline),
+						threshold,
+					)
+				)
+		if reasons:
+			result["explanation"] = " ".join(reasons)
+			warnings.append(result)
+	warnings.sort(key=lambda w: (-max(w["minutes_decline"], w["effective_score_decline"]), w["sales_person"]))
+	return warnings
+
+
+def count_chart(labels: list[str], datasets: list[tuple[str, list]]) -> dict:
+	return {
+		"data": {
+			"labels": labels,
+			"datasets": [{"name": name, "values": values} for name, values in datasets],
+		},
+		"type": "bar",
+		"barOptions": {"stacked": 1},
+	}
+
+
+# --- L6: leaderboard -------------------------------------------------------------------------------
+
+
+def help_given_source(from_date, to_date):
+	"""HELP GIVEN (L6): the lead adds this with help alerts — return a query selecting
+	`sales_person` and `help_given` (e.g. effective answers to colleagues' alerts in the period) and
+	the leaderboard gains a help_given column and its rank. None until help alerts exist."""
+	return None
+
+
+def leaderboard_measures() -> list[str]:
+	measures = ["effective_score", "minutes", "won_amount"]
+	if help_given_source(today(), today()) is not None:
+		measures.append("help_given")
+	return measures
+
+
+def _won_query(from_date, to_date):
+	"""Won amount per sales person: opportunities now Won whose (latest) Won log row falls in the
+	period, credited to that row's to_sales_person."""
+	stage_log = frappe.qb.DocType("Opportunity Stage Log")
+	won_row = frappe.qb.DocType("Opportunity Stage Log").as_("won_row")
+	opp = frappe.qb.DocType("Sales Opportunity")
+	last_won = (
+		frappe.qb.from_(stage_log)
+		.select(stage_log.opportunity, Max(stage_log.at).as_("won_at"))
+		.where(stage_log.action == "Won")
+		.groupby(stage_log.opportunity)
+	).as_("last_won")
+	return (
+		frappe.qb.from_(won_row)
+		.join(last_won)
+		.on((last_won.opportunity == won_row.opportunity) & (last_won.won_at == won_row.at))
+		.join(opp)
+		.on(opp.name == won_row.opportunity)
+		.select(
+			won_row.to_sales_person.as_("sales_person"),
+			Coalesce(Sum(opp.amount), 0).as_("won_amount"),
+			Count(opp.name).as_("won_count"),
+		)
+		.where(
+			(won_row.action == "Won")
+			& (opp.status == "Won")
+			& (won_row.at >= get_datetime(from_date))
+			& (won_row.at < get_datetime(add_days(to_date, 1)))
+		)
+		.groupby(won_row.to_sales_person)
+	)
+
+
+def leaderboard(from_date, to_date, user: str | None = None, order_by: str = "effective_score") -> list[dict]:
+	"""Per sales person with logs or wins in the period: effective score, minutes, entries, won amount
+	(and help given, once it exists) with a rank per measure (1 = best; ties share a rank).
+
+	Visibility follows the setting: "Company" shows everyone to every user; "Hierarchy" applies the
+	user's data scope."""
+	from_date, to_date = date_range(from_date, to_date)
+	measures = leaderboard_measures()
+	if order_by not in measures:
+		frappe.throw(_("Cannot rank by {0}.").format(order_by), frappe.ValidationError)
+
+	sp = frappe.qb.DocType("Sales Person")
+	log = frappe.qb.DocType("Sales Daily Log")
+	work = (
+		frappe.qb.from_(log)
+		.select(
+			log.sales_person,
+			Count(log.name).as_("entries"),
+			Sum(log.minutes).as_("minutes"),
+			Sum(log.effective_score).as_("effective_score"),
+		)
+		.where(log.log_date[from_date:to_date])
+		.groupby(log.sales_person)
+	).as_("work")
+	won = _won_query(from_date, to_date).as_("won")
+	sources = [(work, ("entries", "minutes", "effective_score")), (won, ("won_amount", "won_count"))]
+	if (help_given := help_given_source(from_date, to_date)) is not None:
+		sources.append((help_given.as_("help"), ("help_given",)))
+
+	query = frappe.qb.from_(sp)
+	values = {}
+	for source, columns in sources:
+		query = query.left_join(source).on(source.sales_person == sp.name)
+		values.update({column: Coalesce(source[column], 0) for column in columns})
+	query = query.select(
+		sp.name.as_("sales_person"),
+		*(value.as_(column) for column, value in values.items()),
+		*(an.Rank().orderby(values[m], order=Order.desc).as_(f"rank_{m}") for m in measures),
+	).where(Criterion.any([source.sales_person.isnotnull() for source, _columns in sources]))
+	if settings().leaderboard_visibility == "Hierarchy":
+		query = hierarchy.apply_scope(query, sp.name, user)
+	query = query.orderby(values[order_by], order=Order.desc).orderby(sp.name)
+
+	rows = query.run(as_dict=True)
+	return [
+		{
+			"sales_person": r.sales_person,
+			"effective_score": _round(r.effective_score),
+			"minutes": cint(r.minutes),
+			"entries": cint(r.entries),
+			"won_amount": _round(r.won_amount),
+			"won_count": cint(r.won_count),
+			**({"help_given": _round(r.help_given)} if "help_given" in measures else {}),
+			**{f"rank_{m}": cint(r[f"rank_{m}"]) for m in measures},
+		}
+		for r in rows
+	]
+
+
+# --- L7: trial period ------------------------------------------------------------------------------
+
+
+def trial_comparison(sales_person: str, user: str | None = None, as_of=None) -> list[dict]:
+	"""Per tenure week (1 = the first 7 days from Employee.date_of_joining) up to the trial period:
+	the person's minutes and effective score against the average of their teammates (the other
+	people under the same parent) in the same week of their own tenure.
+
+	A teammate counts for a week once they had reached it (as of `as_of`, default today) and if they
+	have any log in their own trial period (people who joined before logging started are left out
+	instead of counting as zeros). Teammates outside the user's data scope are left out too."""
+	if not sales_person:
+		frappe.throw(_("Choose a Sales Person."), frappe.ValidationError)
+	if not hierarchy.bounds(sales_person):
+		frappe.throw(_("Sales Person {0} does not exist.").format(sales_person), frappe.DoesNotExistError)
+	if not hierarchy.in_scope(sales_person, user):
+		frappe.throw(
+			_("{0} is outside your team, so you cannot compare their trial period.").format(sales_person),
+			frappe.PermissionError,
+		)
+
+	as_of = getdate(as_of or today())
+	trial_days = settings().trial_period_days
+	weeks = math.ceil(trial_days / 7)
+	sp = frappe.qb.DocType("Sales Person")
+	emp = frappe.qb.DocType("Employee")
+	person = (
+		frappe.qb.from_(sp)
+		.left_join(emp)
+		.on(emp.name == sp.employee)
+		.select(sp.parent_sales_person, emp.date_of_joining)
+		.where(sp.name == sales_person)
+		.run(as_dict=True)
+	)[0]
+	if not person.date_of_joining:
+		frappe.throw(
+			_("{0} has no Employee with a date of joining, so their tenure is unknown.").format(sales_person),
+			frappe.ValidationError,
+		)
+
+	log = frappe.qb.DocType("Sales Daily Log")
+	tenure_days = DateDiff(log.log_date, emp.date_of_joining)
+	week = Floor(tenure_days / 7) + 1
+	is_person = log.sales_person == sales_person
+	in_team = (
+		frappe.qb.from_(log)
+		.join(sp)
+		.on(sp.name == log.sales_person)
+		.join(emp)
+		.on(emp.name == sp.employee)
+		.where(
+			(sp.parent_sales_person == person.parent_sales_person)
+			& emp.date_of_joining.isnotnull()
+			& (tenure_days >= 0)
+			& (tenure_days < trial_days)
+		)
+	)
+	in_team = hierarchy.apply_scope(in_team, log.sales_person, user)
+	by_week = (
+		in_team.select(
+			week.as_("week"),
+			Sum(Case().when(is_person, log.minutes).else_(0)).as_("minutes"),
+			Sum(Case().when(is_person, log.effective_score).else_(0)).as_("effective_score"),
+			Sum(Case().when(is_person, 0).else_(log.minutes)).as_("team_minutes"),
+			Sum(Case().when(is_person, 0).else_(log.effective_score)).as_("team_effective_score"),
+		)
+		.groupby(week)
+		.run(as_dict=True)
+	)
+	teammates = (
+		in_team.select(log.sales_person, emp.date_of_joining)
+		.distinct()
+		.where(log.sales_person != sales_person)
+		.run(as_dict=True)
+	)
+
+	totals = {cint(r.week): r for r in by_week}
+	joined = getdate(person.date_of_joining)
+	rows = []
+	for n in range(1, weeks + 1):  # one row per tenure week
+		compared = sum(1 for t in teammates if _week_reached(t.date_of_joining, n, as_of))
+		week_row = totals.get(n) or frappe._dict()
+		mine = _week_reached(joined, n, as_of)
+		rows.append(
+			{
+				"week": n,
+				"week_start": add_days(joined, (n - 1) * 7),
+				"minutes": cint(week_row.get("minutes")) if mine else None,
+				"effective_score": _round(week_row.get("effective_score")) if mine else None,
+				"team_minutes": _round(flt(week_row.get("team_minutes")) / compared) if compared else None,
+				"team_effective_score": _round(flt(week_row.get("team_effective_score")) / compared)
+				if compared
+				else None,
+				"teammates": compared,
+			}
+		)
+	return rows
+
+
+def _week_reached(date_of_joining, week: int, as_of) -> bool:
+	"""Whether someone who joined on `date_of_joining` had started tenure week `week` by `as_of`."""
+	return add_days(getdate(date_of_joining), (week - 1) * 7) <= as_of

@@ -1,0 +1,52 @@
+# Copyright (c) 2026, sales_process developers
+# License: GNU General Public License v3. See license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+
+from sales_process.domain import daily_log
+
+
+class SalesDailyLog(Document):
+	"""Immutable once inserted (L2): no role has write/delete permission, and the controller
+	refuses every later save, cancel or delete, whoever asks. Corrections are new entries that
+	reference the original in `corrects`."""
+
+	def validate(self):
+		if not self.is_new():
+			_refuse()
+		daily_log.validate_new(self)
+
+	def before_save(self):
+		# after validate (which sets the owner), right before the row is written
+		if self.is_new():
+			daily_log.link_into_chain(self)
+
+	def on_update(self):
+		if not self.flags.in_insert:
+			_refuse()
+
+	def before_cancel(self):
+		_refuse()
+
+	def on_trash(self):
+		if not (frappe.flags.in_uninstall or frappe.flags.in_install):
+			_refuse()
+
+
+def _refuse():
+	frappe.throw(
+		_(
+			"Daily logs cannot be changed or deleted. To correct a mistake, file a new entry that references it."
+		),
+		frappe.PermissionError,
+		title=_("Not Allowed"),
+	)
+
+
+def on_doctype_update():
+	frappe.db.add_index("Sales Daily Log", ["sales_person", "log_date"])
+	frappe.db.add_index("Sales Daily Log", ["sales_person", "chain_seq"])
+	# the false-report analysis looks for entries made in bulk (self-join on entered_at)
+	frappe.db.add_index("Sales Daily Log", ["sales_person", "entered_at"])
