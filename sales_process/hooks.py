@@ -21,6 +21,7 @@ after_migrate = "sales_process.setup.install.after_migrate"
 fixtures = [
 	{"dt": "Sales Process Stage"},
 	{"dt": "Sales Activity Type"},
+	{"dt": "Help Alert Reason"},
 ]
 before_uninstall = "sales_process.setup.install.before_uninstall"
 
@@ -30,11 +31,15 @@ permission_query_conditions = {
 	"Sales Opportunity": "sales_process.permissions.opportunity_query",
 	"Opportunity Stage Log": "sales_process.permissions.stage_log_query",
 	"Sales Daily Log": "sales_process.permissions.daily_log_query",
+	"Help Alert": "sales_process.permissions.help_alert_query",
+	"Experience Entry": "sales_process.permissions.experience_query",
 }
 has_permission = {
 	"Sales Opportunity": "sales_process.permissions.opportunity_has_permission",
 	"Opportunity Stage Log": "sales_process.permissions.stage_log_has_permission",
 	"Sales Daily Log": "sales_process.permissions.daily_log_has_permission",
+	"Help Alert": "sales_process.permissions.help_alert_has_permission",
+	"Experience Entry": "sales_process.permissions.experience_has_permission",
 }
 
 doc_events = {

@@ -58,3 +58,43 @@ def daily_log_has_permission(doc, ptype: str | None = None, user: str | None = N
 	if doc.is_new() or not doc.get("sales_person"):
 		return None
 	return None if hierarchy.in_scope(doc.sales_person, user or frappe.session.user) else False
+
+
+def _visibility(field: str) -> str:
+	return frappe.db.get_single_value("Sales Process Settings", field) or "Company"
+
+
+def help_alert_query(user: str | None = None) -> str:
+	"""A3: readable company-wide, or (setting) within the hierarchy of the raiser."""
+	user = user or frappe.session.user
+	if _visibility("help_alert_scope") == "Company":
+		return ""
+	return hierarchy.scope_condition("`tabHelp Alert`.`raised_by_sales_person`", user)
+
+
+def help_alert_has_permission(doc, ptype: str | None = None, user: str | None = None, debug=False):
+	user = user or frappe.session.user
+	if doc.is_new() or _visibility("help_alert_scope") == "Company":
+		return None
+	return None if hierarchy.in_scope(doc.raised_by_sales_person, user) else False
+
+
+def experience_query(user: str | None = None) -> str:
+	user = user or frappe.session.user
+	if _visibility("experience_visibility") == "Company":
+		return ""
+	condition = hierarchy.scope_condition("`tabHelp Alert`.`raised_by_sales_person`", user)
+	if not condition:
+		return ""
+	return (
+		"(`tabExperience Entry`.`source_help_alert` is null or `tabExperience Entry`.`source_help_alert` in "
+		f"(select `name` from `tabHelp Alert` where {condition}))"
+	)
+
+
+def experience_has_permission(doc, ptype: str | None = None, user: str | None = None, debug=False):
+	user = user or frappe.session.user
+	if doc.is_new() or _visibility("experience_visibility") == "Company" or not doc.get("source_help_alert"):
+		return None
+	raiser = frappe.db.get_value("Help Alert", doc.source_help_alert, "raised_by_sales_person")
+	return None if hierarchy.in_scope(raiser, user) else False

@@ -19,6 +19,7 @@ def add_log(
 	log_date: str | None = None,
 	difficulty: int | str = 0,
 	corrects: str | None = None,
+	difficulty_reason: str | None = None,
 ) -> str:
 	"""L1 quick entry: a customer, the activities ticked, minutes and cost → the new entry's name."""
 	frappe.has_permission("Sales Daily Log", "create", throw=True)
@@ -49,6 +50,7 @@ def add_log(
 			"corrects": corrects or None,
 		}
 	)
+	doc.difficulty_reason = difficulty_reason  # not stored: the help alert raised from the entry keeps it
 	doc.insert()
 	return str(doc.name)
 

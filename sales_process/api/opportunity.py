@@ -55,7 +55,11 @@ def get_stage_path(name: str) -> dict:
 			for c in stage_doc.exit_criteria
 		]
 	user = frappe.session.user
+	from sales_process.domain import help_alert
+
 	return {
+		# E1: what the experience pool knows about the stage the opportunity is in
+		"experience": help_alert.search(stage=doc.stage, limit=5) if doc.status == "Open" else [],
 		"stages": [
 			{
 				"name": s.name,

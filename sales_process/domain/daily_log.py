@@ -117,6 +117,13 @@ def validate_new(doc):
 	if doc.note and len(doc.note) > MAX_NOTE:
 		frappe.throw(_("The note is longer than {0} characters.").format(MAX_NOTE), DailyLogError)
 
+	if doc.difficulty and not doc.opportunity:
+		frappe.throw(
+			_("A difficulty needs an opportunity: help alerts are raised on opportunities."), DailyLogError
+		)
+	if doc.difficulty and not cstr(doc.note).strip():
+		frappe.throw(_("Describe the difficulty in the note."), DailyLogError)
+
 	_validate_activities(doc)
 	_validate_customer(doc, user)
 	_validate_opportunity(doc, user)

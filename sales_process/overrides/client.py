@@ -5,7 +5,9 @@ permissions + the hierarchy condition) instead; other doctypes keep Frappe's beh
 import frappe
 from frappe.client import get_count as frappe_get_count
 
-SCOPED = frozenset({"Sales Opportunity", "Opportunity Stage Log", "Sales Daily Log"})
+SCOPED = frozenset(
+	{"Sales Opportunity", "Opportunity Stage Log", "Sales Daily Log", "Help Alert", "Experience Entry"}
+)
 
 
 @frappe.whitelist()

@@ -566,17 +566,14 @@ def count_chart(labels: list[str], datasets: list[tuple[str, list]]) -> dict:
 
 
 def help_given_source(from_date, to_date):
-	"""HELP GIVEN (L6): the lead adds this with help alerts — return a query selecting
-	`sales_person` and `help_given` (e.g. effective answers to colleagues' alerts in the period) and
-	the leaderboard gains a help_given column and its rank. None until help alerts exist."""
-	return None
+	"""Help given (L6): answers each sales person gave to colleagues' help alerts in the period."""
+	from sales_process.reports.help_alerts import responses_per_sales_person
+
+	return responses_per_sales_person(from_date, to_date)
 
 
 def leaderboard_measures() -> list[str]:
-	measures = ["effective_score", "minutes", "won_amount"]
-	if help_given_source(today(), today()) is not None:
-		measures.append("help_given")
-	return measures
+	return ["effective_score", "minutes", "won_amount", "help_given"]
 
 
 def _won_query(from_date, to_date):

@@ -36,6 +36,10 @@ def transaction(site):
 	frappe.set_user("Administrator")
 	yield
 	frappe.db.rollback()
+	# the connection's value cache (get_single_value, get_value) outlives a rollback: clear it so
+	# the next test does not read what this one wrote
+	frappe.db.value_cache.clear()
+	frappe.clear_document_cache("Sales Process Settings", "Sales Process Settings")
 	frappe.set_user("Administrator")
 	frappe.local.response = frappe._dict()
 	frappe.local.message_log = []

@@ -23,6 +23,13 @@ class SalesDailyLog(Document):
 		if self.is_new():
 			daily_log.link_into_chain(self)
 
+	def after_insert(self):
+		if self.difficulty:
+			# H1: a difficulty in the log raises a help alert on its opportunity, in this transaction
+			from sales_process.domain import help_alert
+
+			help_alert.raise_from_daily_log(self)
+
 	def on_update(self):
 		if not self.flags.in_insert:
 			_refuse()

@@ -131,11 +131,55 @@ Object.assign(sales_process.sales_opportunity, {
 		if (frm.doc.status === "Open" && current) {
 			html += me.due_html(frm);
 			html += me.criteria_html(current, data.criteria || []);
+			html += me.experience_html(current, data.experience || []);
 		}
 		html += "</div>";
 
 		const field = frm.get_field("stage_path");
 		if (field) field.$wrapper.html(html);
+	},
+
+	// H1: a difficulty on this opportunity goes to the colleagues
+	raise_alert_dialog(frm) {
+		const dialog = new frappe.ui.Dialog({
+			title: __("Raise Help Alert"),
+			fields: [
+				{ fieldname: "reason", fieldtype: "Link", options: "Help Alert Reason", label: __("Reason"), reqd: 1 },
+				{ fieldname: "description", fieldtype: "Small Text", label: __("Description"), reqd: 1 },
+			],
+			primary_action_label: __("Raise"),
+			primary_action(values) {
+				frappe.call({
+					method: "sales_process.api.help_alert.raise_alert",
+					args: { opportunity: frm.doc.name, reason: values.reason, description: values.description },
+					freeze: true,
+					callback(r) {
+						dialog.hide();
+						frappe.show_alert({ message: __("Help alert {0} raised", [r.message]), indicator: "green" });
+						frappe.set_route("Form", "Help Alert", r.message);
+					},
+				});
+			},
+		});
+		dialog.show();
+	},
+
+	// E1: what the experience pool knows about the current stage
+	experience_html(current, entries) {
+		if (!entries.length) return "";
+		const esc = frappe.utils.escape_html;
+		const items = entries
+			.map(
+				(e) => `<li><a href="/app/experience-entry/${encodeURIComponent(e.name)}">${esc(
+					e.title
+				)}</a> <span class="text-muted">${esc(__(e.reason || ""))}</span></li>`
+			)
+			.join("");
+		return `<div style="margin-top: var(--margin-md)">
+			<div style="font-weight: 600; margin-bottom: 4px">${__("Experience for stage {0}", [
+				esc(__(current.name)),
+			])}</div>
+			<ul style="padding-left: 18px; margin: 0">${items}</ul></div>`;
 	},
 
 	due_html(frm) {
@@ -264,6 +308,7 @@ Object.assign(sales_process.sales_opportunity, {
 
 		if (frm.doc.status === "Open" && !frm.doc.lost_requested && can.advance) {
 			frm.add_custom_button(__("Request Lost"), () => me.request_lost_dialog(frm), actions);
+			frm.add_custom_button(__("Raise Help Alert"), () => me.raise_alert_dialog(frm), actions);
 		}
 
 		if (can.decide_lost) {

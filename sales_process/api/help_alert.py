@@ -1,0 +1,29 @@
+"""Whitelisted help-alert and experience-pool methods (PRODUCT.md §3)."""
+
+import frappe
+
+from sales_process.domain import help_alert
+
+
+@frappe.whitelist(methods=["POST"])
+def raise_alert(opportunity: str, reason: str, description: str) -> str:
+	frappe.has_permission("Help Alert", "create", throw=True)
+	return help_alert.raise_alert(opportunity, reason, description)
+
+
+@frappe.whitelist(methods=["POST"])
+def respond(alert: str, analysis: str, countermeasure: str | None = None) -> str:
+	return help_alert.respond(alert, analysis, countermeasure)
+
+
+@frappe.whitelist(methods=["POST"])
+def mark_effective(alert: str, response: str) -> str:
+	return help_alert.mark_effective(alert, response)
+
+
+@frappe.whitelist()
+def search_experience(
+	text: str | None = None, stage: str | None = None, reason: str | None = None, limit: int = 10
+) -> list[dict]:
+	frappe.has_permission("Experience Entry", "read", throw=True)
+	return help_alert.search(text, stage, reason, limit)
