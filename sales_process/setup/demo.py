@@ -1,13 +1,29 @@
 """The demo company (PRODUCT.md X3): fixed seed, zh_CN and en data, idempotent.
 
-Run with `bench --site SITE sales-process-demo`; scripts/dev up calls it.
+Run with `bench --site SITE sales-process-demo`; scripts/dev up calls it. It builds, in one
+transaction (the command commits afterwards):
+
+- the Sales Person tree of HIERARCHY, each person with a user (password DEMO_PASSWORD);
+- customers (Chinese and English names) with founding dates, referral chains, revisit intervals
+  and contacts (decision makers, birthdays; some anniversaries and birthdays in the next days);
+- opportunities in every stage, entered by their owners and moved through the real process
+  (exit criteria answered), some won, some lost (requested by the owner, approved by the
+  superior), some overdue and confiscated by the real job;
+- about three months of daily logs per salesperson (bulk-inserted with a valid hash chain; one
+  person's effort falls in the last two weeks), plus today's entries through the real API;
+- help alerts with colleagues' answers, some marked effective (→ experience pool);
+- contracts, sales orders, invoices and part payments for a few won opportunities.
+
+`scale` shrinks or grows the volumes (tests use a small one).
 """
 
 import random
+from datetime import date, datetime, time
 
 from faker import Faker
 
 import frappe
+from frappe.utils import add_days, add_to_date, flt, getdate, now_datetime, today
 
 from sales_process.setup.org import default_company, make_person
 
@@ -26,41 +42,617 @@ HIERARCHY = [
 	("Sales Amy Wong", "amy.wong@demo.example.com", "华南经理 Mark Chen", False, ("Sales User",), "en"),
 	("销售 孙鹏", "sun.peng@demo.example.com", "华南经理 Mark Chen", False, ("Sales User",), "zh"),
 ]
+DECLINING = "销售 赵磊"  # whose effort falls in the last two weeks (early warning)
+SERVICE_ITEM = "实施服务"
+LOG_DAYS = 91
+
+LOST_REASONS = [
+	"客户预算被砍，项目取消",
+	"竞争对手报价低30%，客户选择了对方",
+	"Customer postponed the project indefinitely",
+	"决策人离职，新负责人不认可方案",
+]
+ALERT_TEXTS = [
+	("竞争对手低价", "竞争对手报价比我们低 25%，客户要求我们跟价，怎么守住价格？"),
+	("决策人难以接触", "一直只能对接到 IT 主管，采购总监约不到，如何突破？"),
+	("客户内部流程慢", "Customer's procurement review has been stuck for three weeks, how to speed it up?"),
+	("技术方案不满足", "客户要求私有化部署并对接 SAP，我们的标准方案不支持，怎么回应？"),
+	("商务条款分歧", "客户坚持 90 天账期且无预付款，财务不同意，有什么折中方案？"),
+	("客户预算不足", "今年预算只剩一半，客户想分期上线，报价怎么拆分？"),
+	("回款困难", "首付款已逾期 20 天，客户说在走流程，如何催收又不伤关系？"),
+	("其他", "客户要求提供三家同行业成功案例并安排参观，我们案例不够怎么办？"),
+	("竞争对手低价", "The incumbent vendor offered a free year of support; how do we respond?"),
+	("决策人难以接触", "新来的 CIO 不接电话，之前的对接人已经没有话语权了。"),
+	("客户内部流程慢", "法务审合同已经两周没有反馈，签约阶段快到期了。"),
+	("技术方案不满足", "客户要求国产化数据库适配，需要研发评估排期。"),
+]
+ANSWERS = [
+	("价格战不可跟，强调总拥有成本和实施风险。", "做一份三年 TCO 对比表，约对方财务一起过一遍。"),
+	("通过已经合作的部门做内部引荐最有效。", "请 IT 主管安排一次由我方总监参加的高层交流会。"),
+	("Find out who owns the approval step and what they need.", "Offer to prepare the review pack for them."),
+	("先确认硬性需求和可以分期满足的需求。", "拉上售前出一份分阶段的实施路线图。"),
+	("账期可以谈，但要换取更大的合同额或更长的服务期。", "提议 30% 预付 + 60 天账期，同时签两年服务。"),
+	("把项目拆成一期和二期，一期控制在预算内。", "一期只上核心模块，二期写进合同作为可选项。"),
+	("催款要找对人，先和客户财务确认付款节点。", "发正式对账函，同时请客户对接人内部推动。"),
+	("用已有案例做线上分享会代替现场参观。", "整理两个最相近的案例，请老客户做一次电话推荐。"),
+]
+NOTES = [
+	"电话沟通项目进度，客户反馈积极",
+	"拜访客户 IT 部门，了解现有系统",
+	"发送产品资料和报价单",
+	"和客户采购确认合同条款",
+	"Demo for the operations team, good questions on reporting",
+	"整理客户需求清单",
+	"微信跟进上次会议的待办事项",
+	"Follow-up call with the procurement manager",
+	"陪同售前做方案演示",
+	"内部评审报价",
+]
 
 
-def make_demo(seed: int = 20261122, customers: int = 40):
+def make_demo(seed: int = 20261122, scale: float = 1.0):
+	"""Fill the site with the demo company; does nothing when its root Sales Person exists."""
 	if frappe.db.exists("Sales Person", DEMO_MARKER):
 		print("Demo data already present; nothing to do.")
-		return
-	random.seed(seed)
-	fake_zh, fake_en = Faker("zh_CN"), Faker("en_US")
-	fake_zh.seed_instance(seed)
-	fake_en.seed_instance(seed)
-	company = default_company()
+		return None
+	demo = _Demo(seed, scale)
+	previous_user = frappe.session.user
+	try:
+		demo.run()
+	finally:
+		frappe.set_user(previous_user)
+	print(f"Demo users' password: {DEMO_PASSWORD}")
+	return demo.summary
 
-	print(f"Demo: {len(HIERARCHY)} sales people")
-	for name, email, parent, is_group, roles, language in HIERARCHY:
-		make_person(
-			name,
-			email,
-			company,
-			parent=parent,
-			roles=roles,
-			is_group=is_group,
-			language=language,
-			password=DEMO_PASSWORD,
+
+def _scaled(n: int, scale: float, minimum: int) -> int:
+	return max(minimum, round(n * scale))
+
+
+def _progress(label: str, i: int, total: int):
+	step = max(1, total // 10)
+	if total >= 20 and (i + 1) % step == 0:
+		print(f"  {label}: {round((i + 1) * 100 / total)}%", flush=True)
+
+
+class _Demo:
+	def __init__(self, seed: int, scale: float):
+		self.rng = random.Random(seed)
+		self.fake_zh, self.fake_en = Faker("zh_CN"), Faker("en_US")
+		self.fake_zh.seed_instance(seed)
+		self.fake_en.seed_instance(seed)
+		self.scale = scale
+		self.company = default_company()
+		self.today = getdate(today())
+		self.now = now_datetime()
+		self.users: dict[str, str] = {}  # sales person → user
+		self.parent: dict[str, str | None] = {}
+		self.leaves: list[str] = []
+		self.customers: list[str] = []
+		self.customers_of: dict[str, list[str]] = {}
+		self.opportunities: list[str] = []
+		self.summary: dict = {}
+
+	def run(self):
+		self.people()
+		self.make_customers()
+		self.make_opportunities()
+		self.daily_logs()
+		self.help_alerts()
+		self.money()
+		self.deadlines()
+
+	def as_user(self, sales_person: str):
+		frappe.set_user(self.users[sales_person])
+
+	def admin(self):
+		frappe.set_user("Administrator")
+
+	# --- people ------------------------------------------------------------------------------------
+
+	def people(self):
+		self.admin()
+		for name, email, parent, is_group, roles, language in HIERARCHY:
+			make_person(
+				name,
+				email,
+				self.company,
+				parent=parent,
+				roles=roles,
+				is_group=is_group,
+				language=language,
+				password=DEMO_PASSWORD,
+				joined=add_days(self.today, -self.rng.randint(200, 1500)),
+			)
+			self.users[name] = email
+			self.parent[name] = parent
+			if not is_group:
+				self.leaves.append(name)
+		self.summary["sales_persons"] = len(HIERARCHY)
+		print(f"Demo: {len(HIERARCHY)} sales people ({len(self.leaves)} salespeople at the leaves)")
+
+	# --- customers and contacts ------------------------------------------------------------------
+
+	def company_name(self, i: int, seen: set[str]) -> str:
+		from sales_process.domain.normalize import company_name
+
+		while True:
+			fake = self.fake_en if i % 4 == 0 else self.fake_zh
+			name = fake.company()
+			key = company_name(name)
+			if key not in seen and not frappe.db.exists("Customer", {"sp_normalized_name": key}):
+				seen.add(key)
+				return name
+
+	def make_customers(self):
+		n = _scaled(60, self.scale, 12)
+		group = frappe.db.get_value("Customer Group", {"is_group": 0}, "name")
+		territory = frappe.db.get_value("Territory", {"is_group": 0}, "name")
+		referral_count = min(15, n // 3)
+		anniversaries = _scaled(6, self.scale, 2)
+		seen: set[str] = set()
+		contacts = 0
+		for leaf in self.leaves:
+			self.customers_of[leaf] = []
+		for i in range(n):
+			if i < anniversaries:  # founding anniversary within the next three days
+				soon = add_days(self.today, i % 4)
+				founding = _on_day(soon, self.today.year - self.rng.randint(3, 30))
+			else:
+				founding = self.fake_zh.date_between(start_date="-40y", end_date="-1y")
+			referred_by = None
+			if 0 < i < referral_count and i % 5:  # chains of five: 0←1←2←3←4, 5←6←…
+				referred_by = self.customers[i - 1]
+			doc = frappe.get_doc(
+				{
+					"doctype": "Customer",
+					"customer_name": self.company_name(i, seen),
+					"customer_type": "Company",
+					"customer_group": group,
+					"territory": territory,
+					"founding_date": founding,
+					"referred_by": referred_by,
+					"revisit_interval_days": self.rng.choice([0, 14, 30, 30, 60, 90]),
+				}
+			).insert(ignore_permissions=True)
+			self.customers.append(doc.name)
+			self.customers_of[self.leaves[i % len(self.leaves)]].append(doc.name)
+			contacts += self.make_contacts(doc, i)
+			_progress("customers", i, n)
+		self.summary.update(customers=n, contacts=contacts, referred=referral_count - referral_count // 5)
+		print(
+			f"Demo: {n} customers ({self.summary['referred']} referred, {anniversaries} anniversaries soon), "
+			f"{contacts} contacts"
 		)
 
-	print(f"Demo: {customers} customers")
-	for i in range(customers):
-		fake = fake_zh if i % 4 else fake_en
+	def make_contacts(self, customer, i: int) -> int:
+		count = 1 + (i % 3 == 0)
+		english = i % 4 == 0
+		for k in range(count):
+			fake = self.fake_en if english else self.fake_zh
+			if i < 4 and k == 0:
+				birthday = _on_day(add_days(self.today, i), self.rng.randint(1970, 1995))
+			elif i == 5 and k == 0:
+				birthday = date(1988, 2, 29)
+			else:
+				birthday = fake.date_of_birth(minimum_age=25, maximum_age=60)
+			first, last = fake.first_name(), fake.last_name()
+			frappe.get_doc(
+				{
+					"doctype": "Contact",
+					"first_name": first,
+					"last_name": last,
+					"designation": self.rng.choice(["CEO", "CIO", "采购经理", "IT 主管", "财务总监"]),
+					"birthday": birthday,
+					"is_decision_maker": 1 if k == 0 else 0,
+					"email_ids": [
+						{
+							"email_id": f"{frappe.generate_hash(length=8)}@{self.fake_en.domain_name()}",
+							"is_primary": 1,
+						}
+					],
+					"phone_nos": [{"phone": self.fake_zh.phone_number(), "is_primary_mobile_no": 1}],
+					"links": [{"link_doctype": "Customer", "link_name": customer.name}],
+				}
+			).insert(ignore_permissions=True)
+		return count
+
+	# --- opportunities ---------------------------------------------------------------------------------
+
+	def make_opportunities(self):
+		from sales_process.domain import opportunity as opp
+
+		stages = opp.process_stages()
+		open_rows = [s for s in stages if not s.is_terminal]
+		won = next(s for s in stages if s.is_won)
+		n = _scaled(80, self.scale, len(open_rows) + 4)
+		# every stage first, then a realistic funnel (more early than late)
+		plan = [s.name for s in open_rows] + [won.name, "LOST", "LOST-PENDING", won.name]
+		weights = [14, 12, 10, 8, 6, 4][: len(open_rows)]
+		while len(plan) < n:
+			pick = self.rng.random()
+			if pick < 0.15:
+				plan.append(won.name)
+			elif pick < 0.2:
+				plan.append("LOST")
+			else:
+				plan.append(self.rng.choices([s.name for s in open_rows], weights=weights)[0])
+		self.won, self.lost_pending = [], []
+		counts: dict[str, int] = {}
+		for i, target in enumerate(plan):
+			leaf = self.leaves[i % len(self.leaves)]
+			customer = self.customers_of[leaf][(i // len(self.leaves)) % len(self.customers_of[leaf])]
+			self.as_user(leaf)
+			fields = {
+				"doctype": "Sales Opportunity",
+				"customer": customer,
+				"company": self.company,
+				"amount": self.rng.randint(5, 200) * 10000,
+				"expected_close_date": add_days(self.today, self.rng.randint(20, 150)),
+				"description": self.rng.choice(
+					["ERP 实施", "CRM 升级", "数据中台建设", "Cloud migration", "MES 系统", "年度运维服务"]
+				),
+			}
+			if self.rng.random() < 0.5:
+				fields["next_action_date"] = add_days(self.today, self.rng.randint(0, 6))
+				fields["next_action"] = self.rng.choice(
+					["电话跟进决策人", "发送修订报价", "安排产品演示", "Send the case studies", "约见采购"]
+				)
+			doc = frappe.get_doc(fields).insert()
+			stop = open_rows[-1].name if target == won.name else target  # the last open stage to reach
+			if target in ("LOST", "LOST-PENDING"):
+				stop = self.rng.choice(open_rows[:4]).name
+			while doc.stage != stop:
+				doc = opp.advance(doc.name, opp.next_stage(doc.stage).name, self.evidence(doc.stage))
+			if target == won.name:
+				doc = opp.advance(doc.name, won.name, self.evidence(doc.stage))
+				self.won.append(doc.name)
+			if target in ("LOST", "LOST-PENDING"):
+				opp.request_lost(doc.name, self.rng.choice(LOST_REASONS))
+				if target == "LOST":
+					self.as_user(self.parent[leaf])
+					opp.approve_lost(doc.name)
+				else:
+					self.lost_pending.append(doc.name)
+			status = frappe.db.get_value("Sales Opportunity", doc.name, "stage")
+			counts[status] = counts.get(status, 0) + 1
+			self.opportunities.append(doc.name)
+			_progress("opportunities", i, len(plan))
+		self.admin()
+		self.summary.update(opportunities=len(plan), by_stage=counts)
+		print(
+			f"Demo: {len(plan)} opportunities by stage: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+		)
+
+	def evidence(self, stage: str) -> dict:
+		criteria = frappe.get_cached_doc("Sales Process Stage", stage).exit_criteria
+		return {
+			c.criterion: self.rng.choice(
+				["已完成，见附件", "客户已邮件确认", "Confirmed in the meeting", "已确认"]
+			)
+			for c in criteria
+		}
+
+	# --- daily logs ------------------------------------------------------------------------------------
+
+	def daily_logs(self):
+		from sales_process.domain.bulk import CHUNK
+		from sales_process.domain.daily_log import GENESIS, content_hash
+
+		types = frappe.get_all("Sales Activity Type", fields=["name", "score", "is_effective"])
+		score = {t.name: flt(t.score) if t.is_effective else 0 for t in types}
+		names = sorted(score)
+		opps = frappe.get_all(
+			"Sales Opportunity",
+			filters={"name": ("in", self.opportunities)},
+			fields=["name", "customer", "stage"],
+		)
+		opps_of: dict[str, list] = {}
+		for o in opps:
+			opps_of.setdefault(o.customer, []).append(o)
+		seq_name = "`sales_daily_log_id_seq`"
+		days = _scaled(LOG_DAYS, min(1, self.scale * 2), 42)  # ≥ 6 weeks: the early warning compares 4 + 2
+		start = add_days(self.today, -days)
+		log_fields = [
+			"name", "creation", "modified", "owner", "modified_by", "docstatus", "idx",
+			"log_date", "sales_person", "customer", "opportunity", "minutes", "cost", "difficulty",
+			"note", "corrects", "effective_score", "stage", "entered_at", "chain_seq",
+			"previous_entry", "previous_hash", "content_hash",
+		]  # fmt: skip
+		act_fields = [
+			"name", "creation", "modified", "owner", "modified_by", "docstatus", "idx",
+			"parent", "parenttype", "parentfield", "activity_type",
+		]  # fmt: skip
+		total = 0
+		for p, leaf in enumerate(self.leaves):
+			user = self.users[leaf]
+			log_rows, act_rows = [], []
+			seq, prev_name, prev_hash = 0, "", GENESIS
+			for d in range(days):
+				day = add_days(start, d)
+				if day.weekday() == 6 or (day.weekday() == 5 and self.rng.random() < 0.7):
+					continue
+				recent = (self.today - day).days <= 14
+				fading = leaf == DECLINING and recent
+				entries = self.rng.randint(0, 1) if fading else self.rng.randint(2, 4)
+				budget = 540
+				for k in range(entries):
+					minutes = self.rng.choice([15, 30, 45, 60, 90, 120, 180])
+					if fading:
+						minutes = self.rng.choice([15, 20, 30])
+					minutes = min(minutes, budget)
+					if minutes <= 0:
+						break
+					budget -= minutes
+					customer = self.rng.choice(self.customers_of[leaf])
+					o = self.rng.choice(opps_of[customer]) if opps_of.get(customer) and k % 2 == 0 else None
+					acts = self.rng.sample(names, self.rng.choice([1, 1, 2, 3]))
+					if fading:
+						acts = [n for n in acts if not score[n]] or ["资料整理"]
+					entered = datetime.combine(day, time(9 + 2 * k, self.rng.randint(0, 59)))
+					seq += 1
+					name = frappe.db.sql(f"select nextval({seq_name})")[0][0]
+					entry = {
+						"sales_person": leaf,
+						"log_date": day,
+						"customer": customer,
+						"opportunity": o.name if o else None,
+						"activities": acts,
+						"minutes": minutes,
+						"cost": self.rng.choice([0, 0, 0, 50, 120, 300]),
+						"note": self.rng.choice(NOTES),
+						"difficulty": 0,
+						"corrects": None,
+						"chain_seq": seq,
+						"previous_entry": prev_name,
+						"previous_hash": prev_hash,
+					}
+					digest = content_hash(entry)
+					log_rows.append(
+						(
+							name,
+							entered,
+							entered,
+							user,
+							user,
+							0,
+							0,
+							day,
+							leaf,
+							customer,
+							entry["opportunity"],
+							minutes,
+							entry["cost"],
+							0,
+							entry["note"],
+							None,
+							sum(score[a] for a in acts),
+							o.stage if o else None,
+							entered,
+							seq,
+							prev_name,
+							prev_hash,
+							digest,
+						)
+					)
+					for idx, a in enumerate(acts, 1):
+						act_rows.append(
+							(frappe.generate_hash(length=10), entered, entered, user, user, 0, idx)
+							+ (str(name), "Sales Daily Log", "activities", a)
+						)
+					prev_name, prev_hash = str(name), digest
+			frappe.db.bulk_insert("Sales Daily Log", log_fields, log_rows, chunk_size=CHUNK)
+			frappe.db.bulk_insert("Sales Daily Log Activity", act_fields, act_rows, chunk_size=CHUNK)
+			total += len(log_rows)
+			print(f"  daily logs: {round((p + 1) * 100 / len(self.leaves))}% ({leaf}: {len(log_rows)})")
+		today_logs = self.todays_logs()
+		self.summary.update(daily_logs=total + today_logs)
+		print(f"Demo: {total} daily logs over {days} days, {today_logs} entered today through the API")
+
+	def todays_logs(self) -> int:
+		from sales_process.api.daily_log import add_log
+
+		count = 0
+		for leaf in self.leaves:
+			if leaf == DECLINING:
+				continue
+			self.as_user(leaf)
+			customer = self.customers_of[leaf][0]
+			add_log(customer, ["电话沟通", "微信/邮件跟进"], 30, note="上午电话跟进，客户本周内给答复")
+			count += 1
+		# a difficulty in a log raises a help alert on its opportunity (H1)
+		leaf = self.leaves[0]
+		stuck = frappe.get_all(
+			"Sales Opportunity",
+			filters={"sales_person": leaf, "status": "Open", "lost_requested": 0},
+			fields=["name", "customer"],
+			order_by="name",
+			limit=1,
+		)
+		if stuck:
+			self.as_user(leaf)
+			add_log(
+				stuck[0].customer,
+				["拜访客户"],
+				90,
+				opportunity=stuck[0].name,
+				note="客户技术负责人对数据迁移方案有顾虑，担心停机时间过长，项目推进受阻",
+				difficulty=1,
+				difficulty_reason="技术方案不满足",
+			)
+			count += 1
+		self.admin()
+		return count
+
+	# --- help alerts ---------------------------------------------------------------------------------
+
+	def help_alerts(self):
+		from sales_process.domain import help_alert
+
+		n = _scaled(10, self.scale, 3)
+		resolve = max(1, round(n * 0.6))
+		open_opps = frappe.get_all(
+			"Sales Opportunity",
+			filters={"name": ("in", self.opportunities), "status": "Open", "lost_requested": 0},
+			fields=["name", "sales_person"],
+			order_by="name",
+		)
+		users = list(self.users)
+		alerts = responses = resolved = 0
+		for i, o in enumerate(open_opps[:n]):
+			reason, text = ALERT_TEXTS[i % len(ALERT_TEXTS)]
+			self.as_user(o.sales_person)
+			alert = help_alert.raise_alert(o.name, reason, text)
+			alerts += 1
+			answered = []
+			for responder in self.rng.sample(
+				[u for u in users if u != o.sales_person], self.rng.randint(1, 3)
+			):
+				self.as_user(responder)
+				analysis, countermeasure = ANSWERS[(i + len(answered)) % len(ANSWERS)]
+				answered.append(help_alert.respond(alert, analysis, countermeasure))
+				responses += 1
+			if i < resolve:
+				self.as_user(o.sales_person)
+				help_alert.mark_effective(alert, self.rng.choice(answered))
+				resolved += 1
+		self.admin()
+		self.summary.update(help_alerts=alerts, responses=responses, resolved=resolved)
+		print(
+			f"Demo: {alerts} help alerts, {responses} responses, {resolved} resolved into the experience pool"
+		)
+
+	# --- contracts, orders, invoices, payments ---------------------------------------------------------
+
+	def money(self):
+		from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
+		from erpnext.selling.doctype.sales_order.sales_order import make_sales_invoice
+
+		self.admin()
+		self.service_item()
+		n = min(len(self.won), _scaled(5, self.scale, 2))
+		invoices = payments = 0
+		for i, name in enumerate(self.won[:n]):
+			o = frappe.db.get_value("Sales Opportunity", name, ["customer", "amount"], as_dict=True)
+			ordered = add_days(self.today, -self.rng.randint(35, 75))
+			frappe.get_doc(
+				{
+					"doctype": "Contract",
+					"party_type": "Customer",
+					"party_name": o.customer,
+					"sales_opportunity": name,
+					"contract_amount": o.amount,
+					"start_date": ordered,
+					"end_date": add_days(ordered, 365),
+					"contract_terms": "实施服务合同：分两期付款，验收后支付尾款。",
+				}
+			).insert(ignore_permissions=True)
+			so = frappe.get_doc(
+				{
+					"doctype": "Sales Order",
+					"customer": o.customer,
+					"company": self.company,
+					"transaction_date": ordered,
+					"delivery_date": add_days(ordered, 30),
+					"sales_opportunity": name,
+					"items": [
+						{
+							"item_code": SERVICE_ITEM,
+							"qty": 1,
+							"rate": o.amount,
+							"delivery_date": add_days(ordered, 30),
+						}
+					],
+				}
+			)
+			so.insert(ignore_permissions=True)
+			so.submit()
+			si = make_sales_invoice(so.name)
+			si.set_posting_time = 1
+			si.posting_date = add_days(ordered, 5)
+			si.payment_terms_template = None
+			si.payment_schedule = []
+			# the first invoices fell due already (collection is late); the others are due later
+			si.due_date = add_days(si.posting_date, 20 if i < 2 else 90)
+			si.insert(ignore_permissions=True)
+			si.submit()
+			invoices += 1
+			if i % 2 == 0 or i == n - 1:
+				part = flt(si.grand_total) * 0.3
+				pe = get_payment_entry("Sales Invoice", si.name, party_amount=part)
+				pe.posting_date = add_days(si.posting_date, 10)
+				pe.reference_no = f"DEMO-{i + 1:03d}"
+				pe.reference_date = pe.posting_date
+				pe.insert(ignore_permissions=True)
+				pe.submit()
+				payments += 1
+		self.summary.update(contracts=n, sales_orders=n, invoices=invoices, payments=payments)
+		print(f"Demo: {n} contracts and sales orders, {invoices} invoices, {payments} part payments")
+
+	def service_item(self):
+		if frappe.db.exists("Item", SERVICE_ITEM):
+			return
 		frappe.get_doc(
 			{
-				"doctype": "Customer",
-				"customer_name": fake.company(),
-				"customer_type": "Company",
-				"customer_group": frappe.db.get_value("Customer Group", {"is_group": 0}, "name"),
-				"territory": frappe.db.get_value("Territory", {"is_group": 0}, "name"),
+				"doctype": "Item",
+				"item_code": SERVICE_ITEM,
+				"item_name": SERVICE_ITEM,
+				"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name"),
+				"stock_uom": "Nos" if frappe.db.exists("UOM", "Nos") else frappe.db.get_value("UOM", {}),
+				"is_stock_item": 0,
+				"include_item_in_manufacturing": 0,
+				"is_sales_item": 1,
+				"description": "软件实施与上线服务",
 			}
-		).insert(ignore_permissions=True, ignore_if_duplicate=True)
-	print(f"Demo users' password: {DEMO_PASSWORD}")
+		).insert(ignore_permissions=True)
+
+	# --- overdue and confiscated ------------------------------------------------------------------------
+
+	def deadlines(self):
+		from sales_process.scheduled.deadlines import confiscate_overdue
+
+		candidates = frappe.get_all(
+			"Sales Opportunity",
+			filters={"name": ("in", self.opportunities), "status": "Open", "lost_requested": 0},
+			pluck="name",
+			order_by="name desc",
+		)
+		n = _scaled(8, self.scale, 2)
+		overdue, later, soon = candidates[:n], candidates[n : n + 2], candidates[n + 2 : n + 5]
+		for name in overdue:
+			self.set_deadline(name, days_late=self.rng.randint(1, 12))
+		result = confiscate_overdue(commit=False)
+		for name in later:  # overdue since this morning: the next run will take them
+			self.set_deadline(name, days_late=0.2)
+		for name in soon:  # due within the reminder window
+			self.set_deadline(name, days_late=-self.rng.randint(1, 2))
+		self.summary.update(confiscated=result["confiscated"], overdue=len(later), due_soon=len(soon))
+		print(
+			f"Demo: {len(overdue)} opportunities overdue, {result['confiscated']} confiscated by the job; "
+			f"{len(later)} newly overdue, {len(soon)} due within two days"
+		)
+
+	def set_deadline(self, name: str, days_late: float):
+		from sales_process.domain.opportunity import stage_row
+
+		stage = frappe.db.get_value("Sales Opportunity", name, "stage")
+		limit = stage_row(stage).time_limit_days or 7
+		due = add_to_date(self.now, days=-days_late)
+		frappe.db.set_value(
+			"Sales Opportunity",
+			name,
+			{
+				"stage_entered_at": add_to_date(due, days=-limit),
+				"stage_due_at": due,
+				"reminded_for_due": None,
+			},
+			update_modified=False,
+		)
+
+
+def _on_day(day: date, year: int) -> date:
+	"""`day`'s month and day in `year` (29 February falls back to a leap year)."""
+	try:
+		return day.replace(year=year)
+	except ValueError:
+		return day.replace(year=year - year % 4)

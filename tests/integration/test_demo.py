@@ -1,0 +1,92 @@
+"""X3: the demo command builds a coherent company through the real process, inside the test's
+transaction (rolled back afterwards). Runs at a small scale to stay quick."""
+
+import pytest
+
+import frappe
+
+from sales_process.domain.daily_log import verify
+from sales_process.setup.demo import DEMO_MARKER, HIERARCHY, make_demo
+
+
+@pytest.fixture
+def demo():
+	if frappe.db.exists("Sales Person", DEMO_MARKER):
+		pytest.skip("the test site already holds the demo company")
+	summary = make_demo(seed=7, scale=0.2)
+	assert frappe.session.user == "Administrator"
+	return summary
+
+
+def test_demo_company(demo):
+	people = [h[0] for h in HIERARCHY]
+	opps = frappe.get_all(
+		"Sales Opportunity",
+		filters={"sales_person": ("in", people)},
+		fields=["name", "stage", "status", "previous_sales_person", "stage_due_at", "lost_requested"],
+	)
+	# every stage of the process is populated, terminal ones included
+	stages = set(frappe.get_all("Sales Process Stage", pluck="name"))
+	assert stages <= {o.stage for o in opps}
+	assert {"Open", "Won", "Lost"} <= {o.status for o in opps}
+	assert any(o.lost_requested and o.status == "Open" for o in opps)  # waiting for approval
+
+	# the confiscation job ran: some are held by a superior, and its log row says so
+	confiscated = [o for o in opps if o.previous_sales_person]
+	assert confiscated and demo["confiscated"] == len(confiscated)
+	assert frappe.db.exists(
+		"Opportunity Stage Log", {"opportunity": confiscated[0].name, "action": "Confiscate"}
+	)
+	now = frappe.utils.now_datetime()
+	assert any(o.status == "Open" and o.stage_due_at and o.stage_due_at < now for o in opps)
+
+	# daily logs: chains intact, three months-ish of history, today's entries through the API
+	assert verify(people)["ok"]
+	assert frappe.db.count("Sales Daily Log", {"sales_person": ("in", people)}) == demo["daily_logs"]
+	assert frappe.db.count(
+		"Sales Daily Log", {"log_date": frappe.utils.today(), "sales_person": ("in", people)}
+	)
+
+	# help alerts: answered, some resolved into the experience pool
+	alerts = frappe.get_all(
+		"Help Alert",
+		filters={"raised_by_sales_person": ("in", people)},
+		fields=["name", "status", "experience_entry"],
+	)
+	resolved = [a for a in alerts if a.status == "Resolved"]
+	assert resolved and all(frappe.db.exists("Experience Entry", a.experience_entry) for a in resolved)
+	assert any(a.status == "Open" for a in alerts)
+
+	# money: submitted orders and invoices for won opportunities, one still owing after a part payment
+	won = [o.name for o in opps if o.status == "Won"]
+	assert frappe.db.exists("Contract", {"sales_opportunity": ("in", won)})
+	orders = frappe.get_all(
+		"Sales Order", filters={"sales_opportunity": ("in", won), "docstatus": 1}, pluck="name"
+	)
+	assert orders
+	invoices = frappe.get_all(
+		"Sales Invoice Item",
+		filters={"sales_order": ("in", orders), "docstatus": 1},
+		pluck="parent",
+		distinct=True,
+	)
+	outstanding = frappe.get_all(
+		"Sales Invoice",
+		filters={"name": ("in", invoices)},
+		fields=["name", "outstanding_amount", "grand_total"],
+	)
+	assert any(0 < i.outstanding_amount < i.grand_total for i in outstanding)
+	assert frappe.db.count("Payment Entry Reference", {"reference_name": ("in", invoices), "docstatus": 1})
+
+	# customers: referral chain, anniversaries and birthdays to celebrate, decision makers
+	customers = frappe.get_all(
+		"Sales Opportunity", filters={"name": ("in", [o.name for o in opps])}, pluck="customer"
+	)
+	assert frappe.db.count("Customer", {"name": ("in", customers), "referred_by": ("is", "set")})
+	assert frappe.db.exists("Contact", {"birthday": "1988-02-29", "is_decision_maker": 1})
+
+
+def test_demo_is_idempotent(demo):
+	before = frappe.db.count("Sales Opportunity")
+	assert make_demo(seed=7, scale=0.2) is None
+	assert frappe.db.count("Sales Opportunity") == before
