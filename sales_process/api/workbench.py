@@ -1,0 +1,349 @@
+"""The Sales Workbench (PRODUCT.md W1): every panel for the logged-in user in one request.
+
+Data scope (A1) is enforced here, on the server: opportunities, customers and alerts of the
+user's Sales Person and its descendants; managers (hierarchy.SCOPE_FREE_ROLES) see everything.
+Each panel is one aggregate or one bounded query; rows are never fetched one by one.
+"""
+
+import frappe
+from frappe.query_builder import Order
+from frappe.query_builder.functions import Coalesce, Count, Sum
+from frappe.utils import add_days, cint, flt, get_datetime, getdate, now_datetime, today
+
+from sales_process.domain import care, hierarchy
+from sales_process.domain.help_alert import visibility
+
+APPOINTMENT_DAYS = 7
+DEFAULT_CELEBRATION_WINDOW = 3
+LIMIT_ALERTS = 10
+LIMIT_NEAR_CONFISCATION = 20
+LIMIT_PIPELINE = 50
+LIMIT_APPOINTMENTS = 50
+
+
+@frappe.whitelist()
+@frappe.read_only()
+def get_workbench() -> dict:
+	user = frappe.session.user
+	now = now_datetime()
+	day = getdate(today())
+	opp = frappe.qb.DocType("Sales Opportunity")
+	can_read_opportunities = bool(frappe.has_permission("Sales Opportunity", "read"))
+	return {
+		"sales_person": hierarchy.sales_person_of(user),
+		"is_scope_free": hierarchy.is_scope_free(user),
+		"date": day,
+		"appointments": _appointments(opp, user, day) if can_read_opportunities else [],
+		"celebrations": _celebrations(opp, user, day) if can_read_opportunities else [],
+		"help_alerts": _help_alerts(user),
+		"near_confiscation": _near_confiscation(opp, user, now) if can_read_opportunities else [],
+		"pipeline": _pipeline(opp, user, now) if can_read_opportunities else [],
+		"today": _today(user, day),
+		"forecast": _forecast(opp, user) if can_read_opportunities else _empty_forecast(),
+	}
+
+
+# --- opportunities ------------------------------------------------------------------------------
+
+
+def _open_in_scope(opp, user):
+	"""Open opportunities of the user's scope, with the fields every opportunity panel shows."""
+	query = (
+		frappe.qb.from_(opp)
+		.select(
+			opp.name,
+			opp.customer,
+			opp.customer_name,
+			opp.sales_person,
+			opp.stage,
+			opp.probability,
+			opp.amount,
+			opp.currency,
+			opp.stage_due_at,
+			opp.next_action_date,
+			opp.next_action,
+			opp.lost_requested,
+			opp.previous_sales_person,
+		)
+		.where(opp.status == "Open")
+	)
+	return hierarchy.apply_scope(query, opp.sales_person, user)
+
+
+def _row(row, now=None) -> dict:
+	item = {
+		"name": row.name,
+		"customer": row.customer,
+		"customer_name": row.customer_name,
+		"sales_person": row.sales_person,
+		"stage": row.stage,
+		"probability": flt(row.probability),
+		"amount": flt(row.amount),
+		"currency": row.currency,
+		"stage_due_at": row.stage_due_at,
+		"next_action_date": row.next_action_date,
+		"next_action": row.next_action,
+		"lost_requested": bool(row.lost_requested),
+		"previous_sales_person": row.previous_sales_person,
+	}
+	if now is not None:
+		due = row.stage_due_at
+		item["hours_left"] = round((get_datetime(due) - now).total_seconds() / 3600, 1) if due else None
+	return item
+
+
+def _appointments(opp, user, day) -> list[dict]:
+	"""Next actions due within APPOINTMENT_DAYS days, and those already overdue, soonest first."""
+	rows = (
+		_open_in_scope(opp, user)
+		.where(opp.next_action_date.isnotnull() & (opp.next_action_date <= add_days(day, APPOINTMENT_DAYS)))
+		.orderby(opp.next_action_date)
+		.orderby(opp.name)
+		.limit(LIMIT_APPOINTMENTS)
+		.run(as_dict=True)
+	)
+	out = []
+	for row in rows:
+		item = _row(row)
+		item["days_left"] = (getdate(row.next_action_date) - day).days
+		item["overdue"] = item["days_left"] < 0
+		out.append(item)
+	return out
+
+
+def _near_confiscation(opp, user, now) -> list[dict]:
+	"""Opportunities with a stage deadline, the most urgent first (D3 confiscates when it passes)."""
+	rows = (
+		_open_in_scope(opp, user)
+		.where(opp.stage_due_at.isnotnull())
+		.orderby(opp.stage_due_at)
+		.orderby(opp.name)
+		.limit(LIMIT_NEAR_CONFISCATION)
+		.run(as_dict=True)
+	)
+	return [_row(row, now) for row in rows]
+
+
+def _pipeline(opp, user, now) -> list[dict]:
+	"""The 100% → 0% work order: closest to won first, then the most urgent deadline."""
+	rows = (
+		_open_in_scope(opp, user)
+		.orderby(opp.probability, order=Order.desc)
+		.orderby(opp.stage_due_at.isnull())
+		.orderby(opp.stage_due_at)
+		.orderby(opp.name)
+		.limit(LIMIT_PIPELINE)
+		.run(as_dict=True)
+	)
+	return [_row(row, now) for row in rows]
+
+
+def _empty_forecast() -> dict:
+	return {"count": 0, "amount": 0.0, "weighted": 0.0, "currency": _default_currency()}
+
+
+def _default_currency() -> str | None:
+	return frappe.defaults.get_defaults().get("currency")
+
+
+def _forecast(opp, user) -> dict:
+	query = (
+		frappe.qb.from_(opp)
+		.select(
+			Count(opp.name).as_("count"),
+			Coalesce(Sum(opp.amount), 0).as_("amount"),
+			Coalesce(Sum(opp.amount * opp.probability / 100), 0).as_("weighted"),
+		)
+		.where(opp.status == "Open")
+	)
+	row = hierarchy.apply_scope(query, opp.sales_person, user).run(as_dict=True)[0]
+	return {
+		"count": cint(row["count"]),
+		"amount": flt(row.amount, 2),
+		"weighted": flt(row.weighted, 2),
+		"currency": _default_currency(),
+	}
+
+
+# --- celebrations (C2) -----------------------------------------------------------------------------
+
+
+def _window_days() -> int:
+	value = frappe.db.get_single_value("Sales Process Settings", "celebration_window_days")
+	return DEFAULT_CELEBRATION_WINDOW if value is None else cint(value)
+
+
+def _celebrations(opp, user, day) -> list[dict]:
+	"""Founding anniversaries of the customers the user's scope owns (an open opportunity) and
+	birthdays of their decision makers, within the window. The database narrows to dated rows;
+	the calendar arithmetic (year end, Feb 29) is care.within_window."""
+	window = _window_days()
+	owned = hierarchy.apply_scope(
+		frappe.qb.from_(opp).select(opp.customer).distinct().where(opp.status == "Open"),
+		opp.sales_person,
+		user,
+	)
+	customer = frappe.qb.DocType("Customer")
+	contact = frappe.qb.DocType("Contact")
+	link = frappe.qb.DocType("Dynamic Link")
+
+	customers = (
+		frappe.qb.from_(customer)
+		.select(customer.name, customer.customer_name, customer.founding_date)
+		.where(customer.name.isin(owned) & customer.founding_date.isnotnull())
+		.run(as_dict=True)
+	)
+	contacts = (
+		frappe.qb.from_(contact)
+		.join(link)
+		.on((link.parent == contact.name) & (link.parenttype == "Contact"))
+		.join(customer)
+		.on(customer.name == link.link_name)
+		.select(
+			contact.name.as_("contact"),
+			contact.full_name,
+			contact.birthday,
+			customer.name.as_("customer"),
+			customer.customer_name,
+		)
+		.where(
+			(link.link_doctype == "Customer")
+			& link.link_name.isin(owned)
+			& (contact.is_decision_maker == 1)
+			& contact.birthday.isnotnull()
+		)
+		.run(as_dict=True)
+	)
+
+	out = []
+	for row in customers:  # only dated customers of the scope
+		founded = getdate(row.founding_date)
+		if care.within_window(founded, day, window):
+			out.append(_celebration("anniversary", founded, day, row.name, row.customer_name))
+	seen = set()
+	for row in contacts:
+		born = getdate(row.birthday)
+		if (row.contact, row.customer) in seen or not care.within_window(born, day, window):
+			continue
+		seen.add((row.contact, row.customer))
+		item = _celebration("birthday", born, day, row.customer, row.customer_name)
+		item.update(contact=row.contact, contact_name=row.full_name or row.contact)
+		out.append(item)
+	out.sort(key=lambda c: (c["date"], c["kind"], c["customer"], c.get("contact") or ""))
+	return out
+
+
+def _celebration(kind: str, original, day, customer: str, customer_name: str | None) -> dict:
+	occurrence = care.next_occurrence(original, day)
+	return {
+		"kind": kind,
+		"date": occurrence,
+		"original_date": original,
+		"days_left": (occurrence - day).days,
+		"years": care.years_at(original, occurrence),
+		"customer": customer,
+		"customer_name": customer_name or customer,
+		"contact": None,
+		"contact_name": None,
+	}
+
+
+# --- help alerts (H1–H3) ------------------------------------------------------------------------------
+
+
+def _help_alerts(user) -> dict:
+	empty = {"own": [], "team": [], "to_answer": []}
+	if not frappe.has_permission("Help Alert", "read"):
+		return empty
+	alert = frappe.qb.DocType("Help Alert")
+	response = frappe.qb.DocType("Help Alert Response")
+	responses = (
+		frappe.qb.from_(response)
+		.select(Count(response.name))
+		.where((response.parent == alert.name) & (response.parenttype == "Help Alert"))
+	)
+
+	def base():
+		return (
+			frappe.qb.from_(alert)
+			.select(
+				alert.name,
+				alert.opportunity,
+				alert.customer,
+				alert.stage,
+				alert.reason,
+				alert.description,
+				alert.raised_by,
+				alert.raised_by_sales_person,
+				alert.raised_at,
+				alert.amount,
+				alert.currency,
+				responses.as_("responses"),
+			)
+			.where(alert.status == "Open")
+			.orderby(alert.raised_at, order=Order.desc)
+			.orderby(alert.name, order=Order.desc)
+		)
+
+	own = base().where(alert.raised_by == user).limit(LIMIT_ALERTS)
+	team = hierarchy.apply_scope(
+		base().where(alert.raised_by != user), alert.raised_by_sales_person, user
+	).limit(LIMIT_ALERTS)
+	answered = (
+		frappe.qb.from_(response)
+		.select(response.parent)
+		.where((response.parenttype == "Help Alert") & (response.responder == user))
+	)
+	to_answer = base().where((alert.raised_by != user) & alert.name.notin(answered))
+	if visibility() != "Company":
+		to_answer = hierarchy.apply_scope(to_answer, alert.raised_by_sales_person, user)
+	to_answer = to_answer.limit(LIMIT_ALERTS)
+	if not hierarchy.sales_person_of(user) and not hierarchy.is_scope_free(user):
+		team = None  # no subtree: no team
+
+	def rows(query):
+		return [] if query is None else [_alert(r) for r in query.run(as_dict=True)]
+
+	return {"own": rows(own), "team": rows(team), "to_answer": rows(to_answer)}
+
+
+def _alert(row) -> dict:
+	return {
+		"name": row.name,
+		"opportunity": row.opportunity,
+		"customer": row.customer,
+		"stage": row.stage,
+		"reason": row.reason,
+		"description": row.description,
+		"raised_by": row.raised_by,
+		"raised_by_sales_person": row.raised_by_sales_person,
+		"raised_at": row.raised_at,
+		"amount": flt(row.amount),
+		"currency": row.currency,
+		"responses": cint(row.responses),
+	}
+
+
+# --- today's work (L1) --------------------------------------------------------------------------------
+
+
+def _today(user, day) -> dict:
+	mine = hierarchy.sales_person_of(user)
+	if not mine:
+		return {"minutes": 0, "effective_score": 0.0, "entries": 0}
+	log = frappe.qb.DocType("Sales Daily Log")
+	row = (
+		frappe.qb.from_(log)
+		.select(
+			Count(log.name).as_("entries"),
+			Coalesce(Sum(log.minutes), 0).as_("minutes"),
+			Coalesce(Sum(log.effective_score), 0).as_("effective_score"),
+		)
+		.where((log.sales_person == mine) & (log.log_date == day))
+		.run(as_dict=True)[0]
+	)
+	return {
+		"minutes": cint(row.minutes),
+		"effective_score": flt(row.effective_score, 2),
+		"entries": cint(row.entries),
+	}

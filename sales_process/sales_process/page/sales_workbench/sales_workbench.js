@@ -1,0 +1,475 @@
+// Copyright (c) 2026, sales_process developers
+// License: GNU General Public License v3. See license.txt
+
+// Sales Workbench (PRODUCT.md W1): every panel of the logged-in user from one request
+// (sales_process.api.workbench.get_workbench); the server enforces the data scope. Quick actions:
+// a new daily log (sales_process.api.daily_log.add_log) and answering a help alert
+// (sales_process.api.help_alert.respond).
+
+frappe.provide("sales_process.sales_workbench");
+
+frappe.pages["sales-workbench"].on_page_load = function (wrapper) {
+	const page = frappe.ui.make_app_page({
+		parent: wrapper,
+		title: __("Sales Workbench"),
+		single_column: true,
+	});
+	wrapper.sales_workbench = new sales_process.sales_workbench.Workbench(wrapper, page);
+};
+
+frappe.pages["sales-workbench"].on_page_show = function (wrapper) {
+	if (wrapper.sales_workbench) wrapper.sales_workbench.refresh();
+};
+
+sales_process.sales_workbench.Workbench = class SalesWorkbench {
+	static METHOD = "sales_process.api.workbench.get_workbench";
+	static ADD_LOG = "sales_process.api.daily_log.add_log";
+	static RESPOND = "sales_process.api.help_alert.respond";
+	static DUE_SOON_HOURS = 48;
+	static STYLE_ID = "sales-process-workbench-style";
+
+	constructor(wrapper, page) {
+		this.wrapper = wrapper;
+		this.page = page;
+		this.data = null;
+		this.token = 0;
+
+		this.add_style();
+		this.page.set_primary_action(__("New Daily Log"), () => this.new_daily_log(), "add");
+		this.page.set_secondary_action(__("Refresh"), () => this.refresh(), "refresh");
+		this.$body = $('<div class="sp-wb"></div>').appendTo(this.page.main);
+		this.$body.html(`<div class="text-muted text-center sp-wb-empty">${__("Loading...")}</div>`);
+		this.bind_events();
+	}
+
+	// --- helpers ----------------------------------------------------------------------------
+
+	esc(value) {
+		return frappe.utils.escape_html(
+			value === null || value === undefined ? "" : String(value)
+		);
+	}
+
+	money(value, currency) {
+		return this.esc(format_currency(value || 0, currency || this.currency));
+	}
+
+	link(doctype, name, label) {
+		return `<a href="${this.esc(frappe.utils.get_form_link(doctype, name))}">${this.esc(
+			label || name
+		)}</a>`;
+	}
+
+	badge(label, color, title) {
+		return `<span class="indicator-pill no-indicator-dot ${color}" title="${this.esc(
+			title || ""
+		)}">${this.esc(label)}</span>`;
+	}
+
+	date(value) {
+		return this.esc(frappe.format(value, { fieldtype: "Date" }));
+	}
+
+	card(title, count, body, extra_class) {
+		const counter =
+			count === null || count === undefined
+				? ""
+				: `<span class="sp-wb-count">${this.esc(count)}</span>`;
+		return `<div class="sp-wb-card frappe-card ${extra_class || ""}">
+			<div class="sp-wb-card-head"><span class="sp-wb-card-title">${this.esc(
+				title
+			)}</span>${counter}</div>
+			<div class="sp-wb-card-body">${body}</div>
+		</div>`;
+	}
+
+	empty(text) {
+		return `<div class="text-muted sp-wb-none">${this.esc(text)}</div>`;
+	}
+
+	// --- loading ----------------------------------------------------------------------------
+
+	refresh() {
+		const token = ++this.token;
+		this.$body.addClass("sp-wb-loading");
+		return frappe.call({
+			method: SalesWorkbench.METHOD,
+			type: "GET",
+			callback: (r) => {
+				if (token !== this.token || !r.message) return;
+				this.render(r.message);
+			},
+			always: () => {
+				if (token === this.token) this.$body.removeClass("sp-wb-loading");
+			},
+		});
+	}
+
+	render(data) {
+		this.data = data;
+		this.currency = data.forecast.currency || frappe.defaults.get_default("currency");
+		let notice = "";
+		if (!data.sales_person) {
+			notice = `<div class="sp-wb-notice text-muted">${this.esc(
+				__(
+					"You are not linked to a Sales Person (Sales Person → Employee → User): personal panels are empty."
+				)
+			)}</div>`;
+		}
+		this.$body.html(`${notice}
+			<div class="sp-wb-grid">
+				${this.today_card(data.today)}
+				${this.forecast_card(data.forecast)}
+				${this.appointments_card(data.appointments)}
+				${this.celebrations_card(data.celebrations)}
+				${this.near_confiscation_card(data.near_confiscation)}
+				${this.alerts_card(data.help_alerts)}
+				${this.pipeline_card(data.pipeline)}
+			</div>`);
+	}
+
+	// --- panels -----------------------------------------------------------------------------
+
+	today_card(today) {
+		const body = `<div class="sp-wb-figures">
+			<div><div class="sp-wb-figure">${this.esc(today.minutes)}</div>
+				<div class="text-muted">${this.esc(__("Minutes"))}</div></div>
+			<div><div class="sp-wb-figure">${this.esc(today.effective_score)}</div>
+				<div class="text-muted">${this.esc(__("Effective score"))}</div></div>
+			<div><div class="sp-wb-figure">${this.esc(today.entries)}</div>
+				<div class="text-muted">${this.esc(__("Entries"))}</div></div>
+		</div>`;
+		return this.card(__("Today", null, "Sales Workbench"), null, body);
+	}
+
+	forecast_card(forecast) {
+		const body = `<div class="sp-wb-figures">
+			<div><div class="sp-wb-figure">${this.money(forecast.weighted)}</div>
+				<div class="text-muted">${this.esc(__("Weighted forecast"))}</div></div>
+			<div><div class="sp-wb-figure">${this.money(forecast.amount)}</div>
+				<div class="text-muted">${this.esc(__("Open amount"))}</div></div>
+			<div><div class="sp-wb-figure">${this.esc(forecast.count)}</div>
+				<div class="text-muted">${this.esc(__("Open opportunities"))}</div></div>
+		</div>`;
+		return this.card(__("Personal Forecast"), null, body);
+	}
+
+	opp_line(row, badges, detail) {
+		return `<div class="sp-wb-row">
+			<div class="sp-wb-row-main">
+				${this.link("Sales Opportunity", row.name)}
+				<span class="text-muted">· ${this.link("Customer", row.customer, row.customer_name)}</span>
+			</div>
+			<div class="sp-wb-row-meta">
+				${badges.join("")}
+				${this.badge(__(row.stage || ""), "blue", __("Stage"))}
+				<span class="text-muted">${this.money(row.amount, row.currency)}</span>
+				<span class="text-muted">${this.esc(row.sales_person)}</span>
+			</div>
+			${detail ? `<div class="sp-wb-row-detail text-muted">${detail}</div>` : ""}
+		</div>`;
+	}
+
+	appointments_card(rows) {
+		const body = rows.length
+			? rows
+					.map((row) => {
+						const badge = this.days_badge(
+							row.days_left,
+							frappe.format(row.next_action_date, { fieldtype: "Date" })
+						);
+						return this.opp_line(row, [badge], this.esc(row.next_action || ""));
+					})
+					.join("")
+			: this.empty(__("No next actions in the coming 7 days."));
+		return this.card(__("Appointments and Next Actions"), rows.length, body);
+	}
+
+	celebrations_card(rows) {
+		const body = rows.length
+			? rows
+					.map((row) => {
+						const when = this.days_badge(row.days_left);
+						const customer = this.link("Customer", row.customer, row.customer_name);
+						const text =
+							row.kind === "birthday"
+								? __("Birthday of {0} ({1})", [
+										this.link("Contact", row.contact, row.contact_name),
+										customer,
+								  ])
+								: __("{0}: founding anniversary, {1} years", [
+										customer,
+										this.esc(row.years),
+								  ]);
+						return `<div class="sp-wb-row">
+							<div class="sp-wb-row-main">${text}</div>
+							<div class="sp-wb-row-meta">${when}
+								<span class="text-muted">${this.date(row.date)}</span></div>
+						</div>`;
+					})
+					.join("")
+			: this.empty(__("No anniversaries or birthdays in the coming days."));
+		return this.card(__("Anniversaries and Birthdays"), rows.length, body);
+	}
+
+	due_badge(hours) {
+		// hours: to the stage deadline, negative when it has passed
+		let color = "gray";
+		if (hours < 0) color = "red";
+		else if (hours <= SalesWorkbench.DUE_SOON_HOURS) color = "orange";
+		return this.badge(this.relative_due(Math.round(hours * 60)), color);
+	}
+
+	relative_due(minutes) {
+		// the same wording as the Opportunity Board
+		const abs = Math.abs(minutes);
+		const days = Math.floor(abs / 1440);
+		const hours = Math.floor(abs / 60);
+		if (minutes >= 0) {
+			if (days > 1) return __("Due in {0} days", [days]);
+			if (days === 1) return __("Due in 1 day");
+			if (hours > 1) return __("Due in {0} hours", [hours]);
+			if (hours === 1) return __("Due in 1 hour");
+			return __("Due in less than an hour");
+		}
+		if (days > 1) return __("Overdue by {0} days", [days]);
+		if (days === 1) return __("Overdue by 1 day");
+		if (hours > 1) return __("Overdue by {0} hours", [hours]);
+		if (hours === 1) return __("Overdue by 1 hour");
+		return __("Overdue by less than an hour");
+	}
+
+	days_badge(days_left, title) {
+		if (days_left < -1) return this.badge(__("Overdue by {0} days", [-days_left]), "red", title);
+		if (days_left === -1) return this.badge(__("Overdue by 1 day"), "red", title);
+		if (days_left === 0) return this.badge(__("Today", null, "Sales Workbench"), "orange", title);
+		if (days_left === 1) return this.badge(__("Tomorrow", null, "Sales Workbench"), "orange", title);
+		return this.badge(__("In {0} days", [days_left]), "gray", title);
+	}
+
+	near_confiscation_card(rows) {
+		const body = rows.length
+			? rows
+					.map((row) =>
+						this.opp_line(
+							row,
+							[this.due_badge(row.hours_left)],
+							this.esc(
+								__("Stage due at {0}", [
+									frappe.format(row.stage_due_at, { fieldtype: "Datetime" }),
+								])
+							)
+						)
+					)
+					.join("")
+			: this.empty(__("No opportunities with a stage deadline."));
+		return this.card(__("Close to Confiscation"), rows.length, body);
+	}
+
+	pipeline_card(rows) {
+		const body = rows.length
+			? rows
+					.map((row) =>
+						this.opp_line(row, [
+							this.badge(`${row.probability}%`, "green", __("Probability")),
+							row.stage_due_at ? this.due_badge(row.hours_left) : "",
+						])
+					)
+					.join("")
+			: this.empty(__("No open opportunities."));
+		return this.card(__("Pipeline (closest to won first)"), rows.length, body, "sp-wb-wide");
+	}
+
+	alert_line(alert, can_respond) {
+		const respond = can_respond
+			? `<button class="btn btn-xs btn-default sp-wb-respond" data-alert="${this.esc(
+					alert.name
+			  )}">${this.esc(__("Respond"))}</button>`
+			: "";
+		return `<div class="sp-wb-row">
+			<div class="sp-wb-row-main">
+				${this.link("Help Alert", alert.name)}
+				<span class="text-muted">· ${this.esc(__(alert.reason || ""))}</span>
+				${respond}
+			</div>
+			<div class="sp-wb-row-meta">
+				${this.badge(__(alert.stage || ""), "blue", __("Stage"))}
+				${this.link("Sales Opportunity", alert.opportunity)}
+				<span class="text-muted">${this.esc(alert.raised_by_sales_person || alert.raised_by)}</span>
+				<span class="text-muted">${this.esc(__("{0} responses", [alert.responses]))}</span>
+			</div>
+			<div class="sp-wb-row-detail text-muted">${this.esc(alert.description || "")}</div>
+		</div>`;
+	}
+
+	alerts_card(alerts) {
+		const section = (title, rows, can_respond, none) =>
+			`<div class="sp-wb-section-title">${this.esc(title)}</div>` +
+			(rows.length
+				? rows.map((a) => this.alert_line(a, can_respond)).join("")
+				: this.empty(none));
+		const body =
+			section(__("Raised by me"), alerts.own, false, __("No open help alerts of yours.")) +
+			section(__("My team's"), alerts.team, true, __("No open help alerts in your team.")) +
+			section(__("I could answer"), alerts.to_answer, true, __("Nothing waiting for your answer."));
+		const count = alerts.own.length + alerts.team.length + alerts.to_answer.length;
+		return this.card(__("Help Alerts"), count, body);
+	}
+
+	// --- actions ----------------------------------------------------------------------------
+
+	bind_events() {
+		this.$body.on("click", ".sp-wb-respond", (e) => {
+			e.preventDefault();
+			this.respond($(e.currentTarget).attr("data-alert"));
+		});
+	}
+
+	respond(alert) {
+		const dialog = new frappe.ui.Dialog({
+			title: __("Respond to {0}", [alert]),
+			fields: [
+				{ fieldname: "analysis", fieldtype: "Small Text", label: __("Analysis"), reqd: 1 },
+				{ fieldname: "countermeasure", fieldtype: "Small Text", label: __("Countermeasure") },
+			],
+			primary_action_label: __("Respond"),
+			primary_action: (values) => {
+				frappe.call({
+					method: SalesWorkbench.RESPOND,
+					type: "POST",
+					args: { alert: alert, analysis: values.analysis, countermeasure: values.countermeasure },
+					freeze: true,
+					callback: (r) => {
+						if (r.exc) return;
+						dialog.hide();
+						frappe.show_alert({ message: __("Response sent"), indicator: "green" });
+						this.refresh();
+					},
+				});
+			},
+		});
+		dialog.show();
+	}
+
+	new_daily_log() {
+		frappe.db
+			.get_list("Sales Activity Type", {
+				fields: ["name", "activity_name", "score"],
+				order_by: "name asc",
+				limit: 100,
+			})
+			.then((types) => this.daily_log_dialog(types));
+	}
+
+	daily_log_dialog(types) {
+		const dialog = new frappe.ui.Dialog({
+			title: __("New Daily Log"),
+			fields: [
+				{ fieldtype: "Section Break", label: __("1. Customer") },
+				{
+					fieldname: "customer",
+					fieldtype: "Link",
+					options: "Customer",
+					label: __("Customer"),
+					reqd: 1,
+				},
+				{
+					fieldname: "opportunity",
+					fieldtype: "Link",
+					options: "Sales Opportunity",
+					label: __("Opportunity", null, "Sales Daily Log"),
+					get_query: () => {
+						const customer = dialog.get_value("customer");
+						const filters = { status: "Open" };
+						if (customer) filters.customer = customer;
+						return { filters: filters };
+					},
+				},
+				{ fieldtype: "Section Break", label: __("2. Activities") },
+				{
+					fieldname: "activities",
+					fieldtype: "MultiCheck",
+					label: __("Activities", null, "Sales Daily Log"),
+					columns: 2,
+					reqd: 1,
+					options: types.map((t) => ({
+						label: __(t.activity_name || t.name),
+						value: t.name,
+					})),
+				},
+				{ fieldtype: "Section Break", label: __("3. Time and Cost") },
+				{ fieldname: "minutes", fieldtype: "Int", label: __("Minutes"), reqd: 1 },
+				{ fieldname: "cost", fieldtype: "Currency", label: __("Cost", null, "Sales Daily Log"), default: 0 },
+				{ fieldname: "note", fieldtype: "Small Text", label: __("Note") },
+			],
+			primary_action_label: __("Save", null, "Sales Workbench"),
+			primary_action: (values) => {
+				const activities = values.activities || [];
+				if (!activities.length) {
+					frappe.msgprint(__("Tick at least one activity."));
+					return;
+				}
+				frappe.call({
+					method: SalesWorkbench.ADD_LOG,
+					type: "POST",
+					args: {
+						customer: values.customer,
+						activities: JSON.stringify(activities),
+						minutes: values.minutes,
+						cost: values.cost || 0,
+						note: values.note,
+						opportunity: values.opportunity,
+					},
+					freeze: true,
+					callback: (r) => {
+						if (r.exc) return;
+						dialog.hide();
+						frappe.show_alert({
+							message: __("Daily log {0} saved", [this.esc(r.message)]),
+							indicator: "green",
+						});
+						this.refresh();
+					},
+				});
+			},
+		});
+		dialog.show();
+	}
+
+	add_style() {
+		frappe.dom.set_style(
+			`
+			.sp-wb.sp-wb-loading { opacity: 0.6; }
+			.sp-wb-grid {
+				display: grid;
+				grid-template-columns: repeat(auto-fill, minmax(340px, 1fr));
+				gap: var(--margin-md);
+				padding-bottom: var(--padding-lg);
+			}
+			.sp-wb-card { padding: var(--padding-md); }
+			.sp-wb-card.sp-wb-wide { grid-column: 1 / -1; }
+			.sp-wb-card-head {
+				display: flex; justify-content: space-between; align-items: center;
+				margin-bottom: var(--margin-sm);
+			}
+			.sp-wb-card-title { font-weight: var(--weight-semibold); }
+			.sp-wb-count {
+				background: var(--bg-color); border-radius: var(--border-radius-full); padding: 0 8px;
+			}
+			.sp-wb-figures { display: flex; justify-content: space-around; text-align: center; }
+			.sp-wb-figure { font-size: var(--text-2xl); font-weight: var(--weight-semibold); }
+			.sp-wb-row { padding: 6px 0; border-bottom: 1px solid var(--border-color); }
+			.sp-wb-row:last-child { border-bottom: none; }
+			.sp-wb-row-meta { display: flex; flex-wrap: wrap; gap: 6px; align-items: center;
+				font-size: var(--text-sm); margin-top: 2px; }
+			.sp-wb-row-detail { font-size: var(--text-sm); white-space: pre-wrap; }
+			.sp-wb-respond { float: right; }
+			.sp-wb-section-title { font-size: var(--text-sm); font-weight: var(--weight-semibold);
+				margin-top: var(--margin-sm); }
+			.sp-wb-none, .sp-wb-empty { font-size: var(--text-sm); padding: var(--padding-sm) 0; }
+			.sp-wb-notice { margin-bottom: var(--margin-sm); }
+			`,
+			SalesWorkbench.STYLE_ID
+		);
+	}
+};
