@@ -315,7 +315,7 @@ def _apply(rows, targets: dict[str, str], now, s, digest: Digest):
 				targets[r.sales_person],
 				round((get_datetime(now) - get_datetime(r.stage_entered_at)).total_seconds() / 86400, 2)
 				if r.stage_entered_at
-				else None,
+				else 0,
 				"overdue",
 			)
 			for r in rows

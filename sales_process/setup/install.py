@@ -36,6 +36,15 @@ def set_role_permissions():
 	update_permission_property("Customer", "Sales User", 0, "export", 0, validate=False)
 	update_permission_property("Customer", "Sales Manager", 0, "export", 1, validate=False)
 	frappe.clear_cache(doctype="Customer")
+	# R4: accountants follow contracts' billing and collection (read and report, never write)
+	for role in ("Accounts User", "Accounts Manager"):
+		if not frappe.db.exists("Custom DocPerm", {"parent": "Contract", "role": role, "permlevel": 0}):
+			from frappe.permissions import add_permission
+
+			add_permission("Contract", role, 0)
+		update_permission_property("Contract", role, 0, "read", 1, validate=False)
+		update_permission_property("Contract", role, 0, "report", 1, validate=False)
+	frappe.clear_cache(doctype="Contract")
 
 
 def ensure_settings():
