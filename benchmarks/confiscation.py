@@ -18,7 +18,7 @@ from benchmarks.common import connect, markdown_table, save_results, timer
 def make_overdue(n: int, seed: int):
 	import frappe
 
-	from tests.factories import Factory
+	from tests.factories import Factory, bulk_opportunities
 
 	random.seed(seed)
 	f = Factory(seed=seed)
@@ -26,59 +26,22 @@ def make_overdue(n: int, seed: int):
 	reps = [f.sales_person(parent=lead.name, is_group=False).name for lead in leads for _ in range(5)]
 	customers = [f.customer() for _ in range(200)]
 	now = frappe.utils.now_datetime()
-	company = frappe.defaults.get_global_default("company")
 	rows = []
 	for i in range(n):
 		due = now - timedelta(hours=random.randint(1, 240))
 		rows.append(
-			(
-				f"BENCH-CONF-{seed}-{i}",
-				now,
-				now,
-				"Administrator",
-				"Administrator",
-				"SOPP-.YYYY.-",
-				random.choice(customers),
-				"bench",
-				company,
-				"Open",
-				random.choice(reps),
-				"线索确认",
-				due - timedelta(days=7),
-				due,
-				10,
-				random.randint(1, 100) * 1000,
-				"CNY",
-				"2030-01-01",
-				0,
-			)
+			{
+				"name": f"BENCH-CONF-{seed}-{i}",
+				"customer": random.choice(customers),
+				"sales_person": random.choice(reps),
+				"stage": "线索确认",
+				"stage_entered_at": due - timedelta(days=7),
+				"stage_due_at": due,
+				"amount": random.randint(1, 100) * 1000,
+			}
 		)
-	frappe.db.bulk_insert(
-		"Sales Opportunity",
-		[
-			"name",
-			"creation",
-			"modified",
-			"owner",
-			"modified_by",
-			"naming_series",
-			"customer",
-			"customer_name",
-			"company",
-			"status",
-			"sales_person",
-			"stage",
-			"stage_entered_at",
-			"stage_due_at",
-			"probability",
-			"amount",
-			"currency",
-			"expected_close_date",
-			"lost_requested",
-		],
-		rows,
-	)
-	return [r[0] for r in rows]
+	bulk_opportunities(rows)
+	return [r["name"] for r in rows]
 
 
 def naive_loop(names: list[str]):

@@ -95,3 +95,55 @@ class Factory:
 		finally:
 			frappe.set_user(previous)
 		return doc
+
+
+OPPORTUNITY_COLUMNS = [
+	"name",
+	"creation",
+	"modified",
+	"owner",
+	"modified_by",
+	"naming_series",
+	"customer",
+	"customer_name",
+	"company",
+	"status",
+	"sales_person",
+	"stage",
+	"stage_entered_at",
+	"stage_due_at",
+	"probability",
+	"amount",
+	"currency",
+	"expected_close_date",
+	"territory",
+	"customer_group",
+	"lost_requested",
+]
+
+
+def bulk_opportunities(rows: list[dict]) -> None:
+	"""Insert Sales Opportunity rows in one statement (test and benchmark data, skipping the
+	controller on purpose). Each dict names the fields it sets; the rest take plain defaults."""
+	now = frappe.utils.now_datetime()
+	defaults = {
+		"creation": now,
+		"modified": now,
+		"owner": "Administrator",
+		"modified_by": "Administrator",
+		"naming_series": "SOPP-.YYYY.-",
+		"company": frappe.defaults.get_global_default("company"),
+		"status": "Open",
+		"probability": 10,
+		"currency": "CNY",
+		"expected_close_date": "2030-01-01",
+		"lost_requested": 0,
+	}
+	frappe.db.bulk_insert(
+		"Sales Opportunity",
+		OPPORTUNITY_COLUMNS,
+		[
+			tuple({**defaults, "customer_name": r.get("customer"), **r}.get(c) for c in OPPORTUNITY_COLUMNS)
+			for r in rows
+		],
+	)

@@ -10,6 +10,7 @@ import frappe
 
 from sales_process.api import opportunity as api
 from sales_process.scheduled.deadlines import confiscate_overdue, send_reminders
+from tests.factories import bulk_opportunities
 
 T0 = "2026-03-02 09:00:00"
 FIRST = "线索确认"  # 7 days
@@ -221,56 +222,21 @@ def test_a_poisoned_row_is_reported_and_the_rest_are_confiscated(factory, settin
 
 def _overdue_rows(n: int, owner: str, customer: str):
 	"""n overdue opportunities inserted in bulk (test data; the job is what is measured)."""
-	now = frappe.utils.now_datetime()
-	due = now - timedelta(days=1)
+	due = frappe.utils.now_datetime() - timedelta(days=1)
 	tag = frappe.generate_hash(length=6)
-	frappe.db.bulk_insert(
-		"Sales Opportunity",
+	bulk_opportunities(
 		[
-			"name",
-			"creation",
-			"modified",
-			"owner",
-			"modified_by",
-			"naming_series",
-			"customer",
-			"customer_name",
-			"company",
-			"status",
-			"sales_person",
-			"stage",
-			"stage_entered_at",
-			"stage_due_at",
-			"probability",
-			"amount",
-			"currency",
-			"expected_close_date",
-			"lost_requested",
-		],
-		[
-			(
-				f"QC-{tag}-{i}",
-				now,
-				now,
-				"Administrator",
-				"Administrator",
-				"SOPP-.YYYY.-",
-				customer,
-				customer,
-				frappe.defaults.get_global_default("company"),
-				"Open",
-				owner,
-				FIRST,
-				due - timedelta(days=7),
-				due,
-				10,
-				1,
-				"CNY",
-				"2030-01-01",
-				0,
-			)
+			{
+				"name": f"QC-{tag}-{i}",
+				"customer": customer,
+				"sales_person": owner,
+				"stage": FIRST,
+				"stage_entered_at": due - timedelta(days=7),
+				"stage_due_at": due,
+				"amount": 1,
+			}
 			for i in range(n)
-		],
+		]
 	)
 
 

@@ -29,36 +29,13 @@ from sales_process.sales_process.report.contract_billing_and_collection import (
 from sales_process.sales_process.report.sales_forecast import sales_forecast
 from sales_process.sales_process.report.sales_funnel import sales_funnel
 from sales_process.sales_process.report.stage_duration_analysis import stage_duration_analysis
-from tests.factories import Factory
+from tests.factories import Factory, bulk_opportunities
 
 SEED = 20261122
 OPEN = ["线索确认", "需求调研", "方案/演示", "报价", "商务谈判", "签约"]  # the shipped stages (P1)
 WON, LOST = "赢单", "输单"
 OPPORTUNITIES = 160
 
-OPP_FIELDS = [
-	"name",
-	"creation",
-	"modified",
-	"owner",
-	"modified_by",
-	"naming_series",
-	"customer",
-	"customer_name",
-	"company",
-	"status",
-	"sales_person",
-	"stage",
-	"stage_entered_at",
-	"stage_due_at",
-	"probability",
-	"amount",
-	"currency",
-	"expected_close_date",
-	"territory",
-	"customer_group",
-	"lost_requested",
-]
 LOG_FIELDS = [
 	"creation",
 	"modified",
@@ -89,37 +66,26 @@ def insert_opportunities(rows: list[dict]) -> None:
 	"""rows: name, customer, sales_person, stage, status, created, entered, amount, and optionally
 	due, expected_close_date, territory, customer_group."""
 	stages = configured()
-	now = frappe.utils.now_datetime()
-	company = frappe.defaults.get_global_default("company")
-	frappe.db.bulk_insert(
-		"Sales Opportunity",
-		OPP_FIELDS,
+	bulk_opportunities(
 		[
-			(
-				r["name"],
-				r["created"],
-				now,
-				"Administrator",
-				"Administrator",
-				"SOPP-.YYYY.-",
-				r["customer"],
-				r["customer"],
-				company,
-				r["status"],
-				r["sales_person"],
-				r["stage"],
-				r["entered"],
-				r.get("due"),
-				stages[r["stage"]].probability,
-				r["amount"],
-				"CNY",
-				r.get("expected_close_date") or getdate(r["created"]) + timedelta(days=90),
-				r.get("territory", "China"),
-				r.get("customer_group", "Commercial"),
-				0,
-			)
+			{
+				"name": r["name"],
+				"creation": r["created"],
+				"customer": r["customer"],
+				"status": r["status"],
+				"sales_person": r["sales_person"],
+				"stage": r["stage"],
+				"stage_entered_at": r["entered"],
+				"stage_due_at": r.get("due"),
+				"probability": stages[r["stage"]].probability,
+				"amount": r["amount"],
+				"expected_close_date": r.get("expected_close_date")
+				or getdate(r["created"]) + timedelta(days=90),
+				"territory": r.get("territory", "China"),
+				"customer_group": r.get("customer_group", "Commercial"),
+			}
 			for r in rows
-		],
+		]
 	)
 
 
