@@ -43,7 +43,12 @@ has_permission = {
 }
 
 doc_events = {
-	"Customer": {"validate": "sales_process.overrides.customer.set_normalized_identity"},
+	"Customer": {
+		"validate": [
+			"sales_process.overrides.customer.set_normalized_identity",
+			"sales_process.overrides.customer.validate_referral",
+		]
+	},
 	"Quotation": {"validate": "sales_process.overrides.sales_order.validate_opportunity_link"},
 	"Contract": {"validate": "sales_process.overrides.sales_order.validate_opportunity_link"},
 	"Sales Order": {
@@ -65,4 +70,6 @@ scheduler_events = {
 		"*/15 * * * *": ["sales_process.scheduled.deadlines.enqueue_confiscation"],
 	},
 	"hourly_long": ["sales_process.scheduled.deadlines.send_reminders"],
+	# C1/C2: revisit, anniversary and birthday ToDos, once a day
+	"daily_long": ["sales_process.scheduled.care.send_care_reminders"],
 }

@@ -10,11 +10,10 @@ from frappe.query_builder import Order
 from frappe.query_builder.functions import Coalesce, Count, Sum
 from frappe.utils import add_days, cint, flt, get_datetime, getdate, now_datetime, today
 
-from sales_process.domain import care, hierarchy
+from sales_process.domain import care_reminders, hierarchy
 from sales_process.domain.help_alert import visibility
 
 APPOINTMENT_DAYS = 7
-DEFAULT_CELEBRATION_WINDOW = 3
 LIMIT_ALERTS = 10
 LIMIT_NEAR_CONFISCATION = 20
 LIMIT_PIPELINE = 50
@@ -35,6 +34,7 @@ def get_workbench() -> dict:
 		"date": day,
 		"appointments": _appointments(opp, user, day) if can_read_opportunities else [],
 		"celebrations": _celebrations(opp, user, day) if can_read_opportunities else [],
+		"care_reminders": _care_reminders(user, day),
 		"help_alerts": _help_alerts(user),
 		"near_confiscation": _near_confiscation(opp, user, now) if can_read_opportunities else [],
 		"pipeline": _pipeline(opp, user, now) if can_read_opportunities else [],
@@ -168,84 +168,20 @@ def _forecast(opp, user) -> dict:
 # --- celebrations (C2) -----------------------------------------------------------------------------
 
 
-def _window_days() -> int:
-	value = frappe.db.get_single_value("Sales Process Settings", "celebration_window_days")
-	return DEFAULT_CELEBRATION_WINDOW if value is None else cint(value)
-
-
 def _celebrations(opp, user, day) -> list[dict]:
 	"""Founding anniversaries of the customers the user's scope owns (an open opportunity) and
-	birthdays of their decision makers, within the window. The database narrows to dated rows;
-	the calendar arithmetic (year end, Feb 29) is care.within_window."""
-	window = _window_days()
+	birthdays of their decision makers, within the window (C2's rules, care_reminders)."""
 	owned = hierarchy.apply_scope(
 		frappe.qb.from_(opp).select(opp.customer).distinct().where(opp.status == "Open"),
 		opp.sales_person,
 		user,
 	)
-	customer = frappe.qb.DocType("Customer")
-	contact = frappe.qb.DocType("Contact")
-	link = frappe.qb.DocType("Dynamic Link")
-
-	customers = (
-		frappe.qb.from_(customer)
-		.select(customer.name, customer.customer_name, customer.founding_date)
-		.where(customer.name.isin(owned) & customer.founding_date.isnotnull())
-		.run(as_dict=True)
-	)
-	contacts = (
-		frappe.qb.from_(contact)
-		.join(link)
-		.on((link.parent == contact.name) & (link.parenttype == "Contact"))
-		.join(customer)
-		.on(customer.name == link.link_name)
-		.select(
-			contact.name.as_("contact"),
-			contact.full_name,
-			contact.birthday,
-			customer.name.as_("customer"),
-			customer.customer_name,
-		)
-		.where(
-			(link.link_doctype == "Customer")
-			& link.link_name.isin(owned)
-			& (contact.is_decision_maker == 1)
-			& contact.birthday.isnotnull()
-		)
-		.run(as_dict=True)
-	)
-
-	out = []
-	for row in customers:  # only dated customers of the scope
-		founded = getdate(row.founding_date)
-		if care.within_window(founded, day, window):
-			out.append(_celebration("anniversary", founded, day, row.name, row.customer_name))
-	seen = set()
-	for row in contacts:
-		born = getdate(row.birthday)
-		if (row.contact, row.customer) in seen or not care.within_window(born, day, window):
-			continue
-		seen.add((row.contact, row.customer))
-		item = _celebration("birthday", born, day, row.customer, row.customer_name)
-		item.update(contact=row.contact, contact_name=row.full_name or row.contact)
-		out.append(item)
-	out.sort(key=lambda c: (c["date"], c["kind"], c["customer"], c.get("contact") or ""))
-	return out
+	return care_reminders.due_celebrations(day, care_reminders.window_days(), among=owned)
 
 
-def _celebration(kind: str, original, day, customer: str, customer_name: str | None) -> dict:
-	occurrence = care.next_occurrence(original, day)
-	return {
-		"kind": kind,
-		"date": occurrence,
-		"original_date": original,
-		"days_left": (occurrence - day).days,
-		"years": care.years_at(original, occurrence),
-		"customer": customer,
-		"customer_name": customer_name or customer,
-		"contact": None,
-		"contact_name": None,
-	}
+def _care_reminders(user, day) -> list[dict]:
+	"""Open revisit/celebration ToDos the daily care job gave this user (C1, C2)."""
+	return care_reminders.open_reminders(user, add_days(day, care_reminders.window_days()))
 
 
 # --- help alerts (H1–H3) ------------------------------------------------------------------------------

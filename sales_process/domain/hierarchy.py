@@ -45,6 +45,34 @@ def user_of(sales_person: str) -> str | None:
 	return rows[0][0] if rows and rows[0][0] else None
 
 
+def languages(users) -> dict[str, str]:
+	"""User → language (the site default when unset), for many at once."""
+	users = [u for u in set(users) if u]
+	if not users:
+		return {}
+	rows = frappe.get_all("User", filters={"name": ("in", users)}, fields=["name", "language"])
+	default = frappe.db.get_default("lang") or "en"
+	return {r.name: r.language or default for r in rows}
+
+
+def users_of(sales_persons) -> dict[str, str]:
+	"""Sales Person → user, for many at once."""
+	names = [s for s in set(sales_persons) if s]
+	if not names:
+		return {}
+	sp = frappe.qb.DocType("Sales Person")
+	emp = frappe.qb.DocType("Employee")
+	rows = (
+		frappe.qb.from_(sp)
+		.join(emp)
+		.on(sp.employee == emp.name)
+		.select(sp.name, emp.user_id)
+		.where(sp.name.isin(names) & emp.user_id.isnotnull())
+		.run()
+	)
+	return dict(rows)
+
+
 def is_scope_free(user: str | None = None) -> bool:
 	user = user or frappe.session.user
 	return user == "Administrator" or bool(SCOPE_FREE_ROLES.intersection(frappe.get_roles(user)))

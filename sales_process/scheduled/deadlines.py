@@ -12,6 +12,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_to_date, cint, get_datetime, now_datetime
 
+from sales_process.domain import hierarchy
 from sales_process.domain.bulk import insert_autoincrement
 from sales_process.domain.notify import Digest
 
@@ -31,33 +32,6 @@ def _settings():
 
 def _tree_root() -> str:
 	return frappe.db.get_value("Sales Person", {"parent_sales_person": ("in", ("", None))}, "name") or ROOT
-
-
-def _languages(users) -> dict[str, str]:
-	users = [u for u in set(users) if u]
-	if not users:
-		return {}
-	rows = frappe.get_all("User", filters={"name": ("in", users)}, fields=["name", "language"])
-	default = frappe.db.get_default("lang") or "en"
-	return {r.name: r.language or default for r in rows}
-
-
-def _users_of(sales_persons) -> dict[str, str]:
-	"""Sales Person → user, for many at once."""
-	names = [s for s in set(sales_persons) if s]
-	if not names:
-		return {}
-	sp = frappe.qb.DocType("Sales Person")
-	emp = frappe.qb.DocType("Employee")
-	rows = (
-		frappe.qb.from_(sp)
-		.join(emp)
-		.on(sp.employee == emp.name)
-		.select(sp.name, emp.user_id)
-		.where(sp.name.isin(names) & emp.user_id.isnotnull())
-		.run()
-	)
-	return dict(rows)
 
 
 def _batches(rows, size=BATCH_SIZE):
@@ -97,8 +71,8 @@ def send_reminders(commit: bool = True) -> dict:
 			and (reminded_for_due is null or reminded_for_due != stage_due_at)""",
 			{"names": names},
 		)
-		users = _users_of(r.sales_person for r in batch)
-		langs = _languages(users.values())
+		users = hierarchy.users_of(r.sales_person for r in batch)
+		langs = hierarchy.languages(users.values())
 		items = []
 		for r in batch:
 			user = users.get(r.sales_person)
@@ -321,8 +295,8 @@ def _apply(rows, targets: dict[str, str], now, s, digest: Digest):
 			for r in rows
 		],
 	)
-	users = _users_of([r.sales_person for r in rows] + [targets[r.sales_person] for r in rows])
-	langs = _languages(users.values())
+	users = hierarchy.users_of([r.sales_person for r in rows] + [targets[r.sales_person] for r in rows])
+	langs = hierarchy.languages(users.values())
 	items = []
 	for r in rows:
 		old_user, new_user = users.get(r.sales_person), users.get(targets[r.sales_person])

@@ -87,6 +87,22 @@ CUSTOM_FIELDS = {
 			"insert_after": "birthday",
 		},
 	],
+	# the customer-care job's de-duplication key (C1, C2): a unique index, so a second run, or two
+	# runs at once, cannot create the same reminder twice
+	"ToDo": [
+		{
+			"fieldname": "sales_process_care_key",
+			"label": "Customer Care Key (Sales Process)",
+			"fieldtype": "Data",
+			"unique": 1,
+			"hidden": 1,
+			"read_only": 1,
+			"no_copy": 1,
+			"print_hide": 1,
+			"report_hide": 1,
+			"insert_after": "allocated_to",
+		}
+	],
 	"Quotation": [{**_OPPORTUNITY_LINK, "insert_after": "party_name"}],
 	"Sales Order": [{**_OPPORTUNITY_LINK, "insert_after": "customer_name"}],
 	"Contract": [

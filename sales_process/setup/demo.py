@@ -141,6 +141,7 @@ class _Demo:
 		self.help_alerts()
 		self.money()
 		self.deadlines()
+		self.care()
 
 	def as_user(self, sales_person: str):
 		frappe.set_user(self.users[sales_person])
@@ -631,6 +632,14 @@ class _Demo:
 			f"Demo: {len(overdue)} opportunities overdue, {result['confiscated']} confiscated by the job; "
 			f"{len(later)} newly overdue, {len(soon)} due within two days"
 		)
+
+	def care(self):
+		"""Today's run of the daily customer-care job, so the workbench shows its reminders."""
+		from sales_process.scheduled.care import send_care_reminders
+
+		counts = send_care_reminders(self.today)
+		self.summary.update(care_reminders=counts["created"])
+		print(f"Demo: {counts['created']} customer care reminders (revisits, anniversaries, birthdays)")
 
 	def set_deadline(self, name: str, days_late: float):
 		from sales_process.domain.opportunity import stage_row

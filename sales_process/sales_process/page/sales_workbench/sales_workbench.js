@@ -122,6 +122,7 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 				${this.forecast_card(data.forecast)}
 				${this.appointments_card(data.appointments)}
 				${this.celebrations_card(data.celebrations)}
+				${this.care_card(data.care_reminders || [])}
 				${this.near_confiscation_card(data.near_confiscation)}
 				${this.alerts_card(data.help_alerts)}
 				${this.pipeline_card(data.pipeline)}
@@ -210,6 +211,35 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 					.join("")
 			: this.empty(__("No anniversaries or birthdays in the coming days."));
 		return this.card(__("Anniversaries and Birthdays"), rows.length, body);
+	}
+
+	care_card(rows) {
+		// ToDos of the daily customer-care job (C1 revisits, C2 anniversaries and birthdays)
+		const kinds = {
+			revisit: [__("Revisit"), "orange"],
+			anniversary: [__("Anniversary"), "green"],
+			birthday: [__("Birthday"), "purple"],
+		};
+		const body = rows.length
+			? rows
+					.map((row) => {
+						const [label, color] = kinds[row.kind] || [row.kind, "gray"];
+						return `<div class="sp-wb-row">
+							<div class="sp-wb-row-main">${this.badge(label, color)}
+								${this.link("Customer", row.customer, row.customer_name)}</div>
+							<div class="sp-wb-row-meta"><span class="text-muted">${this.date(row.date)}</span>
+								${this.link("ToDo", row.name, __("Open", null, "Customer Care"))}
+								<button class="btn btn-xs btn-default sp-wb-care-done" data-todo="${this.esc(
+									row.name
+								)}">${this.esc(__("Done"))}</button></div>
+							<div class="sp-wb-row-detail text-muted">${this.esc(
+								frappe.utils.html2text(row.description || "")
+							)}</div>
+						</div>`;
+					})
+					.join("")
+			: this.empty(__("No customer care reminders."));
+		return this.card(__("Customer Care Reminders"), rows.length, body);
 	}
 
 	due_badge(hours) {
@@ -322,6 +352,18 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 		this.$body.on("click", ".sp-wb-respond", (e) => {
 			e.preventDefault();
 			this.respond($(e.currentTarget).attr("data-alert"));
+		});
+		this.$body.on("click", ".sp-wb-care-done", (e) => {
+			e.preventDefault();
+			// the assignee may close their own ToDo; Frappe checks that on the server
+			frappe
+				.xcall("frappe.client.set_value", {
+					doctype: "ToDo",
+					name: $(e.currentTarget).attr("data-todo"),
+					fieldname: "status",
+					value: "Closed",
+				})
+				.then(() => this.refresh());
 		});
 	}
 
