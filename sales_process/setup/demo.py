@@ -190,6 +190,7 @@ class _Demo:
 		group = frappe.db.get_value("Customer Group", {"is_group": 0}, "name")
 		territory = frappe.db.get_value("Territory", {"is_group": 0}, "name")
 		referral_count = min(15, n // 3)
+		roots = (0, referral_count // 2) if referral_count >= 6 else (0,)
 		anniversaries = _scaled(6, self.scale, 2)
 		seen: set[str] = set()
 		contacts = 0
@@ -202,8 +203,9 @@ class _Demo:
 			else:
 				founding = self.fake_zh.date_between(start_date="-40y", end_date="-1y")
 			referred_by = None
-			if 0 < i < referral_count and i % 5:  # chains of five: 0←1←2←3←4, 5←6←…
-				referred_by = self.customers[i - 1]
+			if i < referral_count and i not in roots:  # two branching trees: each brings in two
+				base = max(r for r in roots if r < i)
+				referred_by = self.customers[base + (i - base - 1) // 2]
 			doc = frappe.get_doc(
 				{
 					"doctype": "Customer",
@@ -220,7 +222,7 @@ class _Demo:
 			self.customers_of[self.leaves[i % len(self.leaves)]].append(doc.name)
 			contacts += self.make_contacts(doc, i)
 			_progress("customers", i, n)
-		self.summary.update(customers=n, contacts=contacts, referred=referral_count - referral_count // 5)
+		self.summary.update(customers=n, contacts=contacts, referred=max(referral_count - len(roots), 0))
 		print(
 			f"Demo: {n} customers ({self.summary['referred']} referred, {anniversaries} anniversaries soon), "
 			f"{contacts} contacts"
@@ -392,6 +394,7 @@ class _Demo:
 						acts = [n for n in acts if not score[n]] or ["资料整理"]
 					entered = datetime.combine(day, time(9 + 2 * k, self.rng.randint(0, 59)))
 					seq += 1
+					# nosemgrep: frappe-using-db-sql -- nextval() of the doctype's sequence; no qb equivalent
 					name = frappe.db.sql(f"select nextval({seq_name})")[0][0]
 					entry = {
 						"sales_person": leaf,

@@ -84,6 +84,16 @@ def test_demo_company(demo):
 	)
 	assert frappe.db.count("Customer", {"name": ("in", customers), "referred_by": ("is", "set")})
 	assert frappe.db.exists("Contact", {"birthday": "1988-02-29", "is_decision_maker": 1})
+	# the referral graph branches (someone brought in two customers), and the care job ran
+	assert frappe.db.sql(
+		"""select referred_by from tabCustomer where ifnull(referred_by, '') != ''
+		group by referred_by having count(*) >= 2"""
+	)
+	assert demo["care_reminders"] > 0
+	assert (
+		frappe.db.count("ToDo", {"sales_process_care_key": ("is", "set"), "status": "Open"})
+		>= demo["care_reminders"]
+	)
 
 
 def test_demo_is_idempotent(demo):
