@@ -37,6 +37,7 @@ def sales_process_demo(context, seed):
 	frappe.connect()
 	try:
 		make_demo(seed=seed)
+		# nosemgrep: frappe-manual-commit -- a bench CLI command: nothing else commits for it
 		frappe.db.commit()
 	finally:
 		frappe.destroy()

@@ -8,6 +8,7 @@ still names it in `previous_entry`, and the positions skip one).
 """
 
 import hashlib
+import math
 
 import frappe
 from frappe import _
@@ -52,6 +53,16 @@ def canonical(entry: dict) -> str:
 
 def content_hash(entry: dict) -> str:
 	return hashlib.sha256(canonical(entry).encode()).hexdigest()
+
+
+def _is_finite_number(value) -> bool:
+	"""inf and nan parse as floats but cannot be stored (the insert would fail with a 500)."""
+	if isinstance(value, bool):
+		return False
+	try:
+		return math.isfinite(float(value))
+	except (TypeError, ValueError):
+		return False
 
 
 def entry_dict(doc) -> dict:
@@ -99,6 +110,8 @@ def validate_new(doc):
 			DailyLogError,
 		)
 
+	if not _is_finite_number(doc.minutes) or not _is_finite_number(doc.cost or 0):
+		frappe.throw(_("Minutes and cost must be numbers."), DailyLogError)
 	if cint(doc.minutes) < 0:
 		frappe.throw(_("Minutes cannot be negative."), DailyLogError)
 	if cint(doc.minutes) == 0:
@@ -226,6 +239,7 @@ def _validate_correction(doc, user):
 
 def link_into_chain(doc):
 	"""Called right before insert: lock the salesperson's chain, then point at its last entry."""
+	# nosemgrep: frappe-using-db-sql -- row lock serialising the salesperson's chain appends
 	frappe.db.sql("select name from `tabSales Person` where name = %s for update", doc.sales_person)
 	log = frappe.qb.DocType("Sales Daily Log")
 	last = (
@@ -244,6 +258,9 @@ def link_into_chain(doc):
 	else:
 		doc.chain_seq, doc.previous_entry, doc.previous_hash = 1, "", GENESIS
 	doc.entered_at = now_datetime()
+	# Frappe sanitises HTML in text fields after before_save; do it now so that the hash covers
+	# exactly what is stored (a note with markup would otherwise read as "altered" forever)
+	doc._sanitize_content()
 	doc.content_hash = content_hash(entry_dict(doc))
 
 

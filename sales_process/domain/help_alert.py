@@ -41,11 +41,11 @@ def visibility() -> str:
 
 def raise_alert(opportunity: str, reason: str, description: str, daily_log: str | None = None) -> str:
 	user = frappe.session.user
+	opp = frappe.get_doc("Sales Opportunity", opportunity)
+	opp.check_permission("write")  # the raiser works on this opportunity (their scope); checked first
 	description = _text(description, _("Description"))
 	if not reason or not frappe.db.exists("Help Alert Reason", reason):
 		frappe.throw(_("Help alert reason {0} does not exist.").format(reason or ""), HelpAlertError)
-	opp = frappe.get_doc("Sales Opportunity", opportunity)
-	opp.check_permission("write")  # the raiser works on this opportunity (their scope)
 	if opp.status != "Open":
 		frappe.throw(
 			_("Opportunity {0} is closed; help alerts are for open opportunities.").format(opp.name),
@@ -206,7 +206,9 @@ def mark_effective(alert: str, response: str) -> str:
 			"source_help_alert": doc.name,
 			"contributed_by": row.responder,
 		}
-	).insert(ignore_permissions=True)
+	)
+	entry.flags.from_process = True  # the only way to set the provenance fields
+	entry.insert(ignore_permissions=True)
 	doc.experience_entry = entry.name
 	doc.flags.from_process = True
 	doc.save(ignore_permissions=True)

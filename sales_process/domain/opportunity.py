@@ -6,6 +6,7 @@ past the controller's guard on protected fields) and writes one Opportunity Stag
 """
 
 import json
+import math
 
 import frappe
 from frappe import _
@@ -33,6 +34,7 @@ PROTECTED_FIELDS = (
 )
 MAX_EVIDENCE_ANSWER = 2000
 MAX_REASON = 2000
+MAX_TEXT = 10000  # Small Text / Text fields (TEXT columns: 64 KB, up to 4 bytes a character)
 
 
 class ClaimConflict(frappe.ValidationError):
@@ -245,8 +247,32 @@ def enter_stage(row: StageRow, at=None) -> dict:
 # --- O1 / O2: entry ---------------------------------------------------------------------------------
 
 
+def check_input_types(doc):
+	"""X2: a dict or list where a name belongs would be read as filters by frappe.db.get_value (and
+	match any row); a number that is not one would be stored as 0, or break the insert (inf, nan)."""
+	for df in doc.meta.fields:
+		value = doc.get(df.fieldname)
+		if value is None:
+			continue
+		if df.fieldtype in ("Link", "Data", "Select", "Small Text", "Text") and not isinstance(value, str):
+			frappe.throw(_("{0} must be text.").format(_(df.label)), frappe.ValidationError)
+		if df.fieldtype in ("Small Text", "Text") and len(value) > MAX_TEXT:
+			# a TEXT column holds 64 KB: longer values would fail in the database (a 500)
+			frappe.throw(
+				_("{0} is longer than {1} characters.").format(_(df.label), MAX_TEXT), frappe.ValidationError
+			)
+		if df.fieldtype in ("Currency", "Float", "Percent", "Int") and not isinstance(value, bool):
+			try:
+				number = float(value)
+			except (TypeError, ValueError):
+				number = None
+			if number is None or not math.isfinite(number):
+				frappe.throw(_("{0} must be a number.").format(_(df.label)), frappe.ValidationError)
+
+
 def prepare_new(doc):
 	"""Called from the controller's before_insert: owner, first stage, feasibility (O1), claim (O2)."""
+	check_input_types(doc)
 	user = frappe.session.user
 	mine = me(user)
 	if mine:
@@ -488,13 +514,14 @@ def reject_lost(name: str, note: str | None = None):
 def reassign(name: str, sales_person: str, note: str | None = None):
 	doc = load(name)
 	user = frappe.session.user
+	# permission first: a caller who may not reassign learns nothing about the target
+	if not can_manage(doc, user):
+		frappe.throw(_("Only a manager can reassign opportunities."), frappe.PermissionError)
 	_require_open(doc)
 	if not sales_person or not frappe.db.exists("Sales Person", sales_person):
 		frappe.throw(_("Sales Person {0} does not exist.").format(sales_person), frappe.LinkValidationError)
 	if not frappe.db.get_value("Sales Person", sales_person, "enabled"):
 		frappe.throw(_("Sales Person {0} is disabled.").format(sales_person), ProcessError)
-	if not can_manage(doc, user):
-		frappe.throw(_("Only a manager can reassign opportunities."), frappe.PermissionError)
 	if not hierarchy.is_scope_free(user) and not hierarchy.is_within(sales_person, me(user)):
 		frappe.throw(_("You can only reassign to someone in your own team."), frappe.PermissionError)
 	if sales_person == doc.sales_person:

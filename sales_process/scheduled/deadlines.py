@@ -65,6 +65,7 @@ def send_reminders(commit: bool = True) -> dict:
 	for batch in _batches(due_rows):
 		names = [r.name for r in batch]
 		# mark first (the WHERE re-checks, so a concurrent run or stage move cannot double-send)
+		# nosemgrep: frappe-using-db-sql -- set-based UPDATE copying one column into another, per batch
 		frappe.db.sql(
 			"""update `tabSales Opportunity` set reminded_for_due = stage_due_at
 			where name in %(names)s and status = 'Open' and stage_due_at is not null
@@ -96,9 +97,11 @@ def send_reminders(commit: bool = True) -> dict:
 		digest.add(items)
 		sent += len(batch)
 		if commit:
+			# nosemgrep: frappe-manual-commit -- a scheduler job commits per batch so a crash keeps finished batches (D4)
 			frappe.db.commit()
 	digest.send()
 	if commit:
+		# nosemgrep: frappe-manual-commit -- a scheduler job: the last batch and the digest
 		frappe.db.commit()
 	return {"reminded": sent}
 
@@ -156,9 +159,11 @@ def confiscate_overdue(commit: bool = True, batch_size: int = BATCH_SIZE) -> dic
 		result["skipped_locked"] += skipped
 		result["failed"] += failed
 		if commit:
+			# nosemgrep: frappe-manual-commit -- a scheduler job commits per batch so a crash keeps finished batches (D4)
 			frappe.db.commit()
 	digest.send()
 	if commit:
+		# nosemgrep: frappe-manual-commit -- a scheduler job: the last batch and the digest
 		frappe.db.commit()
 	return result
 
@@ -175,6 +180,7 @@ def enqueue_confiscation():
 def _confiscate_batch(names: list[str], now, cutoff, s, digest: Digest) -> tuple[int, int, list[str]]:
 	# Lock this batch's rows, re-checking the condition against the latest committed data; rows
 	# someone is editing right now (advance_stage holds their lock) are left for the next run.
+	# nosemgrep: frappe-using-db-sql -- SELECT ... FOR UPDATE SKIP LOCKED re-checking the condition
 	rows = frappe.db.sql(
 		"""select name, sales_person, stage, stage_entered_at, customer_name
 		from `tabSales Opportunity`
@@ -244,6 +250,7 @@ def _apply(rows, targets: dict[str, str], now, s, digest: Digest):
 		if s.restart
 		else "null"
 	)
+	# nosemgrep: frappe-using-db-sql -- multi-table UPDATE with a CASE over owners (set-based, D4)
 	frappe.db.sql(
 		f"""update `tabSales Opportunity` o join `tabSales Process Stage` st on st.name = o.stage
 		set o.previous_sales_person = o.sales_person,

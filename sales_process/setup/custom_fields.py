@@ -132,4 +132,5 @@ def delete_custom_fields():
 			if f["fieldtype"] not in ("Section Break", "Column Break") and frappe.db.has_column(
 				doctype, f["fieldname"]
 			):
+				# nosemgrep: frappe-using-db-sql -- DDL on uninstall: dropping our custom columns
 				frappe.db.sql_ddl(f"alter table `tab{doctype}` drop column `{f['fieldname']}`")

@@ -29,7 +29,7 @@ def prepare_site(mode: str):
 	ensure_fiscal_years(profile["company_name"])
 	ensure_exchange_rates()
 	ensure_outbox()
-	frappe.db.commit()  # a CLI command: nothing else commits for us
+	frappe.db.commit()  # nosemgrep: frappe-manual-commit -- a CLI command: nothing else commits for us
 
 
 def complete_setup_wizard(profile: dict):

@@ -69,3 +69,14 @@ def world(site, server):
 	w = World(server)
 	yield w
 	w.teardown()
+
+
+# issue #11: the security and reliability suite's counts, printed in the terminal summary
+from tests.integration.suite_report import pytest_terminal_summary  # noqa: E402, F401
+
+
+@pytest.fixture(scope="session")
+def tally():
+	from tests.integration import suite_report
+
+	return suite_report.count

@@ -10,10 +10,17 @@ from sales_process.domain import opportunity
 
 
 class SalesOpportunity(Document):
+	def _validate_links(self):
+		# Frappe validates links before any hook runs, and reads a dict value as filters (a 500 on
+		# an unknown column): refuse wrong types first
+		opportunity.check_input_types(self)
+		super()._validate_links()
+
 	def before_insert(self):
 		opportunity.prepare_new(self)
 
 	def validate(self):
+		opportunity.check_input_types(self)
 		opportunity.guard_protected_fields(self)
 		if flt(self.amount) < 0:
 			frappe.throw(_("The amount cannot be negative."), frappe.ValidationError)

@@ -1,0 +1,199 @@
+"""Races with real concurrent HTTP requests (O2, O4 × D3, H3, L2; issue #11). The simple cases
+(two claims of one customer, two mark_effective calls by the raiser, four logs by one user) are in
+test_opportunity_rest.py, test_help_alert.py and test_daily_log.py; these add the harder ones."""
+
+import os
+import subprocess
+import threading
+import time
+
+import frappe
+
+from tests.conftest import BENCH_DIR, TEST_SITE
+from tests.integration.rest import message
+
+OPP = "Sales Opportunity"
+OA, HA = "sales_process.api.opportunity", "sales_process.api.help_alert"
+EVIDENCE = {"已确认客户联系人及联系方式": "王经理", "已确认客户存在相关需求": "ERP"}
+RUNNER = os.path.join(os.path.dirname(__file__), "job_runner.py")
+
+
+def together(*calls, timeout=60):
+	"""Runs the callables at the same moment (a Barrier); returns their results in order."""
+	barrier = threading.Barrier(len(calls))
+	results = [None] * len(calls)
+
+	def run(i, fn):
+		barrier.wait(timeout)
+		results[i] = fn()
+
+	threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
+	for t in threads:
+		t.start()
+	for t in threads:
+		t.join(timeout)
+	assert not any(t.is_alive() for t in threads)
+	return results
+
+
+def test_simultaneous_claims_of_matching_customers_produce_one_opportunity(world, tally):
+	"""Two customer records with one tax id (O2 by normalised identity), claimed by two teams at once."""
+	tax = f"9131{world.tag}RACE"
+	first = world.customer(tax_id=tax)
+	twin = world.customer(tax_id=f"{tax[:4]}-{tax[4:]}".lower())
+	doc_a, doc_b = world.opportunity_doc(first), world.opportunity_doc(twin)  # (frappe stays in this thread)
+	for _round in range(2):
+		a, b = together(
+			lambda: world["rep_a1"].insert(OPP, doc_a),
+			lambda: world["rep_b1"].insert(OPP, doc_b),
+		)
+		tally("races run")
+		if _round == 0:
+			assert sorted([a.status_code, b.status_code]) == [200, 409], (message(a), message(b))
+		else:  # the holder may add another; the other team is still refused
+			winner = a if a.status_code == 200 else b
+			assert winner.status_code == 200 and (b if winner is a else a).status_code == 409
+	frappe.db.rollback()
+	owners = set(frappe.get_all(OPP, {"customer": ("in", [first, twin])}, pluck="sales_person"))
+	assert len(owners) == 1
+
+
+def _job(go_on_stdin=True) -> subprocess.Popen:
+	proc = subprocess.Popen(
+		[os.path.join(BENCH_DIR, "env", "bin", "python"), RUNNER, TEST_SITE, "500"]
+		+ (["--go-on-stdin"] if go_on_stdin else []),
+		cwd=os.path.join(BENCH_DIR, "sites"),
+		stdin=subprocess.PIPE,
+		stdout=subprocess.PIPE,
+		stderr=subprocess.DEVNULL,
+		text=True,
+	)
+	assert proc.stdout.readline().strip() == "ready"
+	return proc
+
+
+def test_advance_stage_racing_the_confiscation_job_never_loses_a_move(world, tally):
+	"""An overdue opportunity: its owner advances it while the job confiscates it. Either may win;
+	the row and its history must agree, with exactly one of the two moves applied and logged."""
+	outcomes = set()
+	for _round in range(4):
+		doc = world.opportunity_doc(world.customer())
+		for _try in range(3):  # setup only: a claim check can meet a deadlock (see the report)
+			r = world["rep_a1"].insert(OPP, doc)
+			if "Deadlock" not in r.text:
+				break
+		assert r.status_code == 200, message(r)
+		name = r.json()["data"]["name"]
+		frappe.db.sql(
+			"update `tabSales Opportunity` set stage_due_at = %s where name = %s", ("2001-01-01", name)
+		)
+		frappe.db.commit()
+		job = _job()
+		try:
+
+			def go(job=job):
+				job.stdin.write("go\n")
+				job.stdin.flush()
+				return job
+
+			def advance(name=name):
+				return world["rep_a1"].call(
+					f"{OA}.advance_stage", name=name, to_stage="需求调研", evidence=EVIDENCE
+				)
+
+			_job_started, resp = together(go, advance)
+			job.wait(120)
+		finally:
+			if job.poll() is None:
+				job.kill()
+		tally("races run")
+		frappe.db.rollback()
+		doc = frappe.db.get_value(OPP, name, ["stage", "sales_person", "stage_due_at"], as_dict=True)
+		log = frappe.get_all(
+			"Opportunity Stage Log",
+			{"opportunity": name},
+			["action", "to_stage", "to_sales_person"],
+			order_by="name asc",
+		)
+		actions = [x.action for x in log]
+		if resp.status_code == 200:  # the owner was first: the job found a fresh deadline
+			assert actions == ["Create", "Advance"], actions
+			assert (doc.stage, doc.sales_person) == ("需求调研", world.sp["rep_a1"])
+			assert doc.stage_due_at > frappe.utils.now_datetime()
+			outcomes.add("advanced")
+		else:  # the job was first: the opportunity is the superior's now, and was not advanced
+			assert resp.status_code == 403, (resp.status_code, message(resp))
+			assert actions == ["Create", "Confiscate"], actions
+			assert (doc.stage, doc.sales_person) == ("线索确认", world.sp["lead_a"])
+			outcomes.add("confiscated")
+		# the row agrees with the last history row
+		assert (log[-1].to_stage, log[-1].to_sales_person) == (doc.stage, doc.sales_person)
+	assert outcomes  # which side wins each round is up to the scheduler; both are checked above
+
+
+def test_four_simultaneous_mark_effective_calls_make_one_experience_entry(world, tally):
+	opp = world["rep_a2"].insert(OPP, world.opportunity_doc(world.customer())).json()["data"]["name"]
+	alert = (
+		world["rep_a2"]
+		.call(f"{HA}.raise_alert", opportunity=opp, reason="其他", description="race 4")
+		.json()["message"]
+	)
+	rows = [
+		world[w].call(f"{HA}.respond", alert=alert, analysis=f"answer {w}").json()["message"]
+		for w in ("rep_b1", "lead_b", "lead_a")
+	]
+	results = together(
+		*[
+			lambda row=row: world["rep_a2"].call(f"{HA}.mark_effective", alert=alert, response=row)
+			for row in rows
+		],
+		lambda: world["rep_b1"].call(f"{HA}.mark_effective", alert=alert, response=rows[0]),
+	)
+	tally("races run")
+	codes = [r.status_code for r in results]
+	assert sorted(codes[:3]) == [200, 417, 417], [message(r) for r in results]
+	assert codes[3] == 403
+	frappe.db.rollback()
+	assert frappe.db.count("Experience Entry", {"source_help_alert": alert}) == 1
+	doc = frappe.get_doc("Help Alert", alert)
+	assert doc.status == "Resolved" and sum(r.is_effective for r in doc.responses) == 1
+	winner = results[codes.index(200)].json()["message"]
+	assert doc.experience_entry == winner
+
+
+def test_concurrent_logs_and_corrections_by_one_user_keep_one_chain(world, tally):
+	"""Eight requests at once by one user, corrections among them: one unforked chain."""
+	customer = world.customer()
+	first = world["rep_b1"].call(
+		"sales_process.api.daily_log.add_log", customer=customer, activities=["电话沟通"], minutes=3
+	)
+	original = first.json()["message"]
+	t0 = time.monotonic()
+	results = together(
+		*[
+			lambda i=i: world["rep_b1"].call(
+				"sales_process.api.daily_log.add_log",
+				customer=customer,
+				activities=["电话沟通"],
+				minutes=1 + i,
+				**({"corrects": original, "note": f"更正 {i}"} if i % 3 == 0 else {}),
+			)
+			for i in range(8)
+		]
+	)
+	tally("races run")
+	assert [r.status_code for r in results] == [200] * 8, [
+		message(r) for r in results if r.status_code != 200
+	]
+	assert time.monotonic() - t0 < 60
+	r = world["rep_b1"].call("sales_process.api.daily_log.verify_chain", http="GET")
+	assert r.json()["message"] == {"ok": True, "problems": []}
+	frappe.db.rollback()
+	rows = frappe.get_all(
+		"Sales Daily Log",
+		{"sales_person": world.sp["rep_b1"]},
+		["name", "chain_seq", "previous_entry"],
+		order_by="chain_seq asc",
+	)
+	assert [r.chain_seq for r in rows] == list(range(1, len(rows) + 1))
+	assert [r.previous_entry or "" for r in rows[1:]] == [str(r.name) for r in rows[:-1]]
