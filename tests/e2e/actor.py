@@ -1,0 +1,180 @@
+"""One user in one browser context, with the few desk gestures the flows need.
+
+Every helper that waits for something on the page goes through `check`: on failure it saves a
+screenshot and raises an AssertionError that names it."""
+
+import itertools
+import re
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+TIMEOUT_MS = 30_000
+SHOT_NUMBERS = itertools.count(1)  # one sequence per run: the folder lists the screenshots in order
+
+
+class Actor:
+	def __init__(self, browser, base: str, user: str, password: str, key: str, run_dir: Path):
+		self.base, self.user, self.password, self.key = base, user, password, key
+		self.run_dir, self.test = run_dir, "setup"
+		self.context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+		self.context.set_default_timeout(TIMEOUT_MS)
+		self.page = self.context.new_page()
+		self.console_errors: list[str] = []
+		self.page.on("pageerror", lambda error: self.console_errors.append(str(error)))
+
+	# --- evidence -----------------------------------------------------------------------------
+
+	def shot(self, name: str, quiet: bool = False) -> str | None:
+		label = re.sub(r"[^\w.-]+", "_", f"{next(SHOT_NUMBERS):03d}-{self.test}-{self.key}-{name}")
+		path = self.run_dir / f"{label}.png"
+		try:
+			self.page.screenshot(path=str(path), full_page=True)
+		except Exception:
+			if quiet:
+				return None
+			raise
+		return str(path)
+
+	def url(self) -> str:
+		try:
+			return self.page.url
+		except Exception:
+			return "?"
+
+	@contextmanager
+	def check(self, what: str):
+		"""Run the block; if it fails, fail with `what`, the error and a screenshot's path."""
+		try:
+			yield
+		except Exception as error:
+			path = self.shot(f"FAILED-{what}", quiet=True)
+			errors = f"\npage errors: {self.console_errors[-3:]}" if self.console_errors else ""
+			raise AssertionError(
+				f"[{self.key} {self.user}] {what}: {type(error).__name__}: {str(error)[:1500]}"
+				f"\nurl: {self.url()}\nscreenshot: {path}{errors}"
+			) from None
+
+	def close(self):
+		try:
+			self.context.close()
+		except Exception:
+			pass
+
+	# --- navigation ---------------------------------------------------------------------------
+
+	def login(self):
+		page = self.page
+		with self.check("log in through /login"):
+			page.goto(f"{self.base}/login")
+			page.fill("#login_email", self.user)
+			page.fill("#login_password", self.password)
+			self.shot("login")
+			page.click(".btn-login")
+			page.wait_for_url(re.compile(r"/app(/|$)"), timeout=60_000)
+			self.wait_desk()
+			assert page.evaluate("frappe.session.user") == self.user
+
+	def wait_desk(self):
+		self.page.wait_for_function(
+			"() => window.frappe && frappe.boot && frappe.router && frappe.container && !frappe.dom.freeze_count",
+			timeout=60_000,
+		)
+
+	def open(self, route: str, reload: bool = False, **route_options):
+		"""Desk route like 'sales-workbench' or 'sales-opportunity/new', reached the way a user's
+		click does (the desk's router, no page reload); route_options become the new page's filters.
+		reload=True loads the page afresh, as a user coming back later does: the desk keeps documents
+		it has shown and, without the realtime server, would show them as they were."""
+		with self.check(f"open /app/{route}"):
+			if reload:
+				self.page.goto(f"{self.base}/app/{route}")
+				self.wait_desk()
+				return
+			self.idle()
+			self.page.evaluate(
+				"""([route, options]) => {
+					if (Object.keys(options).length) frappe.route_options = options;
+					frappe.set_route(route);
+				}""",
+				[route, route_options],
+			)
+			self.page.wait_for_function(
+				"(route) => decodeURIComponent(location.pathname).startsWith('/app/' + route)",
+				arg=route,
+			)
+			self.wait_desk()
+
+	def wait_form(self, doctype: str) -> str:
+		"""Wait until the saved form of `doctype` named in the address bar is the current form."""
+		self.page.wait_for_function(
+			"""(doctype) => window.cur_frm && cur_frm.doctype === doctype && !cur_frm.is_new()
+				&& decodeURIComponent(location.pathname).endsWith('/' + cur_frm.doc.name)
+				&& !frappe.dom.freeze_count""",
+			arg=doctype,
+		)
+		return self.page.evaluate("cur_frm.doc.name")
+
+	def current(self, selector: str):
+		"""`selector` inside the page that is shown now (the desk keeps earlier pages hidden)."""
+		return self.page.locator(f".page-container:visible {selector}").first
+
+	def see(self, text: str, selector: str = "body", what: str | None = None, timeout: int = TIMEOUT_MS):
+		with self.check(what or f"see {text!r} in {selector}"):
+			self.page.locator(f"{selector}:visible", has_text=text).first.wait_for(
+				state="visible", timeout=timeout
+			)
+
+	def idle(self):
+		"""No request of frappe.call in flight, no freeze."""
+		self.page.wait_for_function("() => !frappe.dom.freeze_count && !(frappe.request.ajax_count > 0)")
+
+	# --- controls -----------------------------------------------------------------------------
+
+	def control(self, fieldname: str, scope: str):
+		return self.page.locator(f"{scope} .frappe-control[data-fieldname='{fieldname}']:visible").first
+
+	def fill_link(self, fieldname: str, value: str, scope: str, search: str | None = None):
+		"""Type into a Link control and pick the value from its dropdown, as a user does; then wait
+		until the form (or dialog) holds it."""
+		control = self.control(fieldname, scope)
+		field = control.locator("input").first
+		field.click()
+		field.fill(search or value)
+		option = control.locator("ul[role='listbox'] [role='option']", has_text=search or value).first
+		option.wait_for(state="visible")
+		option.click()
+		self.page.wait_for_function(
+			"""([f, v, in_dialog]) => {
+				const holder = in_dialog ? window.cur_dialog : window.cur_frm;
+				if (!holder) return false;
+				return (in_dialog ? holder.get_value(f) : holder.doc[f]) === v;
+			}""",
+			arg=[fieldname, value, scope == self.dialog()],
+		)
+
+	def fill(self, fieldname: str, value, scope: str):
+		field = self.control(fieldname, scope).locator("input, textarea").first
+		field.fill(str(value))
+		field.press("Tab")
+
+	def fill_date(self, fieldname: str, iso_date: str, scope: str):
+		text = self.page.evaluate("(d) => frappe.datetime.str_to_user(d)", iso_date)
+		field = self.control(fieldname, scope).locator("input").first
+		field.fill(text)
+		field.press("Escape")
+		return text
+
+	def dialog(self) -> str:
+		return ".modal.show"
+
+	def primary_in_dialog(self):
+		self.page.locator(".modal.show .modal-footer .btn-primary:visible").first.click()
+
+	def wait_dialog_closed(self, timeout: int = TIMEOUT_MS):
+		deadline = time.time() + timeout / 1000
+		while time.time() < deadline:
+			if self.page.locator(".modal.show").count() == 0:
+				return
+			self.page.wait_for_timeout(100)
+		raise AssertionError("the dialog did not close")
