@@ -313,7 +313,7 @@ def prepare_new(doc):
 			"lost_requested_at": None,
 		}
 	)
-	check_claim(doc.customer, doc.sales_person)
+	check_claim(doc.customer, doc.sales_person, company=doc.company)
 
 
 def customer_identity(customer: str) -> dict[str, str]:
@@ -340,10 +340,17 @@ def matching_customers(customer: str) -> list[str]:
 	return [r[0] for r in frappe.qb.from_(c).select(c.name).where(condition).run()]
 
 
-def check_claim(customer: str, owner: str, exclude: str | None = None):
+def check_claim(customer: str, owner: str, exclude: str | None = None, company: str | None = None):
 	"""O2, race-free: lock the matching customers' rows (all claimants of one company queue on the
 	same locks), then read open opportunities with a locking read, which sees the latest committed
-	rows even under REPEATABLE READ."""
+	rows even under REPEATABLE READ.
+
+	That locking read also takes gap locks on the opportunities' customer index, and two claims of
+	unrelated customers whose gaps meet would deadlock on their inserts. So every claim first takes
+	its selling company's row lock (a primary-key lock, held until commit): claims queue instead."""
+	if company:
+		co = frappe.qb.DocType("Company")
+		frappe.qb.from_(co).select(co.name).where(co.name == company).for_update().run()
 	customers = sorted(matching_customers(customer))
 	c = frappe.qb.DocType("Customer")
 	frappe.qb.from_(c).select(c.name).where(c.name.isin(customers)).orderby(c.name).for_update().run()
@@ -526,7 +533,7 @@ def reassign(name: str, sales_person: str, note: str | None = None):
 		frappe.throw(_("You can only reassign to someone in your own team."), frappe.PermissionError)
 	if sales_person == doc.sales_person:
 		frappe.throw(_("{0} already owns this opportunity.").format(sales_person), ProcessError)
-	check_claim(doc.customer, sales_person, exclude=doc.name)
+	check_claim(doc.customer, sales_person, exclude=doc.name, company=doc.company)
 	changes = {"sales_person": sales_person, "previous_sales_person": None, **_restart(doc)}
 	return _transition(doc, "Reassign", changes, note=note)
 

@@ -197,3 +197,19 @@ def test_concurrent_logs_and_corrections_by_one_user_keep_one_chain(world, tally
 	)
 	assert [r.chain_seq for r in rows] == list(range(1, len(rows) + 1))
 	assert [r.previous_entry or "" for r in rows[1:]] == [str(r.name) for r in rows[:-1]]
+
+
+def test_simultaneous_entries_for_different_customers_all_succeed(world, tally):
+	"""Claims of unrelated customers must not deadlock each other: the claim check's locking read
+	takes gap locks on the opportunity index, so concurrent inserts into one gap used to deadlock
+	(a 500). Claimants now queue on their company's row first."""
+	who = ("rep_a1", "rep_a2", "rep_b1", "lead_a", "lead_b", "head")
+	for _round in range(3):
+		docs = [world.opportunity_doc(world.customer()) for _ in who]
+		results = together(
+			*[lambda w=w, d=d: world[w].insert(OPP, d) for w, d in zip(who, docs, strict=True)]
+		)
+		tally("races run")
+		assert [r.status_code for r in results] == [200] * len(who), [message(r) for r in results]
+	frappe.db.rollback()
+	assert frappe.db.count(OPP, {"customer": ("in", world.customers[-3 * len(who) :])}) == 3 * len(who)
