@@ -118,6 +118,13 @@ class World:
 		frappe.db.rollback()
 		opps = frappe.get_all("Sales Opportunity", {"customer": ("in", self.customers or [""])}, pluck="name")
 		if opps:
+			# help alerts on them and what they produced (the experience entry refuses delete_doc by
+			# design: plain deletes of test data)
+			alerts = frappe.get_all("Help Alert", {"opportunity": ("in", opps)}, pluck="name")
+			if alerts:
+				frappe.db.delete("Experience Entry", {"source_help_alert": ("in", alerts)})
+				frappe.db.delete("Help Alert Response", {"parent": ("in", alerts)})
+				frappe.db.delete("Help Alert", {"name": ("in", alerts)})
 			frappe.db.delete("Opportunity Stage Log", {"opportunity": ("in", opps)})
 			frappe.db.delete(
 				"Comment", {"reference_doctype": "Sales Opportunity", "reference_name": ("in", opps)}

@@ -50,6 +50,11 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 		);
 	}
 
+	text(stored) {
+		// Frappe stores markup typed into text fields escaped; show it as the user typed it
+		return this.esc(frappe.utils.html2text(stored || ""));
+	}
+
 	money(value, currency) {
 		return this.esc(format_currency(value || 0, currency || this.currency));
 	}
@@ -232,9 +237,7 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 								<button class="btn btn-xs btn-default sp-wb-care-done" data-todo="${this.esc(
 									row.name
 								)}">${this.esc(__("Done"))}</button></div>
-							<div class="sp-wb-row-detail text-muted">${this.esc(
-								frappe.utils.html2text(row.description || "")
-							)}</div>
+							<div class="sp-wb-row-detail text-muted">${this.text(row.description)}</div>
 						</div>`;
 					})
 					.join("")
@@ -328,7 +331,7 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 				<span class="text-muted">${this.esc(alert.raised_by_sales_person || alert.raised_by)}</span>
 				<span class="text-muted">${this.esc(__("{0} responses", [alert.responses]))}</span>
 			</div>
-			<div class="sp-wb-row-detail text-muted">${this.esc(alert.description || "")}</div>
+			<div class="sp-wb-row-detail text-muted">${this.text(alert.description)}</div>
 		</div>`;
 	}
 
