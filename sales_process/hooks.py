@@ -57,6 +57,10 @@ doc_events = {
 	},
 }
 
+# list requests on the app's doctypes sort and group by column names only (Frappe v15 lets
+# `(select sleep(3))` through its own order_by check)
+before_request = ["sales_process.overrides.request_guard.refuse_expressions_in_sorting"]
+
 override_whitelisted_methods = {
 	# permission-aware counts for the app's scoped doctypes (A1)
 	"frappe.client.get_count": "sales_process.overrides.client.get_count",

@@ -32,17 +32,7 @@ def sales_person_of(user: str | None = None) -> str | None:
 @request_cache
 def user_of(sales_person: str) -> str | None:
 	"""The user behind a Sales Person (through its Employee), if any."""
-	sp = frappe.qb.DocType("Sales Person")
-	emp = frappe.qb.DocType("Employee")
-	rows = (
-		frappe.qb.from_(sp)
-		.join(emp)
-		.on(sp.employee == emp.name)
-		.select(emp.user_id)
-		.where(sp.name == sales_person)
-		.run()
-	)
-	return rows[0][0] if rows and rows[0][0] else None
+	return users_of([sales_person]).get(sales_person)
 
 
 def languages(users) -> dict[str, str]:
