@@ -18,6 +18,7 @@ read every opportunity (sales_process.permissions.READ_ALL_ROLES).
 """
 
 from pypika import analytics as an
+from pypika.terms import ValueWrapper
 
 import frappe
 from frappe import _
@@ -128,6 +129,27 @@ def _restrict(query, opp, f: frappe._dict, user: str | None, created: bool = Tru
 	return scope(query, opp.sales_person, user)
 
 
+def _restricted(f: frappe._dict, user: str | None, created: bool = True) -> bool:
+	"""Whether `_restrict` narrows the opportunities at all (a filter, or a user with a scope)."""
+	if f.company or f.sales_person or f.territory or f.customer_group:
+		return True
+	if created and (f.from_date or f.to_date):
+		return True
+	user = user or frappe.session.user
+	return not (READ_ALL_ROLES.intersection(frappe.get_roles(user)) or hierarchy.is_scope_free(user))
+
+
+def _logs_of(query, log, f: frappe._dict, user: str | None):
+	"""Limit a query on the Opportunity Stage Log `log` to the opportunities `_restrict` allows, as a
+	semi-join; with nothing to restrict no join at all: every log row belongs to an opportunity
+	(opportunities are never deleted), and joining each of a million log rows to its opportunity
+	costs several times the aggregate itself."""
+	if not _restricted(f, user):
+		return query
+	opp = frappe.qb.DocType("Sales Opportunity")
+	return query.where(log.opportunity.isin(_restrict(frappe.qb.from_(opp).select(opp.name), opp, f, user)))
+
+
 def currency_of(company: str | None = None) -> str | None:
 	company = company or frappe.defaults.get_user_default("Company")
 	return (company and frappe.get_cached_value("Company", company, "default_currency")) or None
@@ -156,8 +178,6 @@ def _stage_history(stage_rows: list[frappe._dict], f: frappe._dict, user: str | 
 	if not stage_rows:
 		return {}
 	log = frappe.qb.DocType("Opportunity Stage Log")
-	opp = frappe.qb.DocType("Sales Opportunity")
-	st = frappe.qb.DocType("Sales Process Stage")
 	follows = next_stages(stage_rows)
 	index = {s.name: i for i, s in enumerate(stage_rows)}
 
@@ -170,14 +190,9 @@ def _stage_history(stage_rows: list[frappe._dict], f: frappe._dict, user: str | 
 			Min(Case().when(entering, log.at)).as_(f"first_{i}"),
 			Sum(Case().when(entering, 1).else_(0)).as_(f"entries_{i}"),
 		]
-	per_opp = _restrict(
-		frappe.qb.from_(log)
-		.join(opp)
-		.on(opp.name == log.opportunity)
-		.select(log.opportunity, *pivot)
-		.where(entry)
-		.groupby(log.opportunity),
-		opp,
+	per_opp = _logs_of(
+		frappe.qb.from_(log).select(log.opportunity, *pivot).where(entry).groupby(log.opportunity),
+		log,
 		f,
 		user,
 	).as_("per_opp")
@@ -191,13 +206,15 @@ def _stage_history(stage_rows: list[frappe._dict], f: frappe._dict, user: str | 
 	totals = frappe.qb.from_(per_opp).select(*outer).run(as_dict=True)[0]
 
 	leaving = log.to_stage.isnull() | (log.to_stage != log.from_stage)
-	late = leaving & (st.time_limit_days > 0) & (log.days_in_stage > st.time_limit_days)
-	exits = _restrict(
+	# a stay longer than its stage's time limit; the limits come from stage_rows as a CASE rather
+	# than a join, which would cost one lookup per log row
+	late = ValueWrapper(0) == 1
+	for s in stage_rows:
+		if cint(s.time_limit_days) > 0:
+			late = late | ((log.from_stage == s.name) & (log.days_in_stage > cint(s.time_limit_days)))
+	late = leaving & late
+	exits = _logs_of(
 		frappe.qb.from_(log)
-		.join(opp)
-		.on(opp.name == log.opportunity)
-		.join(st)
-		.on(st.name == log.from_stage)
 		.select(
 			log.from_stage.as_("stage"),
 			Sum(Case().when(leaving, 1).else_(0)).as_("left"),
@@ -208,7 +225,7 @@ def _stage_history(stage_rows: list[frappe._dict], f: frappe._dict, user: str | 
 		)
 		.where(log.from_stage.isin([s.name for s in stage_rows]))
 		.groupby(log.from_stage),
-		opp,
+		log,
 		f,
 		user,
 	).run(as_dict=True)
@@ -235,18 +252,19 @@ def _current(f: frappe._dict, user: str | None, now) -> dict[str, frappe._dict]:
 	"""Per current stage of the filtered opportunities: count, amount, weighted amount (open: amount ×
 	the stage's probability; won: the amount; lost: 0), open ones and open ones past their due time."""
 	opp = frappe.qb.DocType("Sales Opportunity")
-	st = frappe.qb.DocType("Sales Process Stage")
 	is_open = opp.status == "Open"
+	# the stage's probability as a CASE over the (few) stages rather than a join, which would cost
+	# one lookup per opportunity; a stage no longer configured weighs 0
+	stage_rows = stages()
+	probability = Case()
+	for s in stage_rows:
+		probability = probability.when(opp.stage == s.name, flt(s.probability))
+	probability = probability.else_(0) if stage_rows else ValueWrapper(0)
 	weighted = (
-		Case()
-		.when(opp.status == "Won", opp.amount)
-		.when(is_open, opp.amount * Coalesce(st.probability, 0) / 100)
-		.else_(0)
+		Case().when(opp.status == "Won", opp.amount).when(is_open, opp.amount * probability / 100).else_(0)
 	)
 	query = (
 		frappe.qb.from_(opp)
-		.left_join(st)
-		.on(st.name == opp.stage)
 		.select(
 			opp.stage,
 			Count(opp.name).as_("count"),
@@ -489,17 +507,33 @@ def forecast(filters=None, user: str | None = None) -> frappe._dict:
 	key = "sales_person" if group_by == "Sales Person" else "territory"
 	group = opp.sales_person if group_by == "Sales Person" else opp.territory
 	close_month = DateFormat(opp.expected_close_date, "%Y-%m")
+	# weighted amount per category in SQL (one row per month and group, not per stage as well):
+	# the stage's probability as a CASE over the (few) configured stages; other stages weigh 0
+	probability = Case()
+	for stage, value in probabilities.items():
+		probability = probability.when(opp.stage == stage, flt(value))
+	probability = probability.else_(0) if probabilities else ValueWrapper(0)
+	weighted_by_category = []
+	for cat in CATEGORIES:
+		in_category = [stage for stage, value in probabilities.items() if category(value) == cat]
+		weighted_by_category.append(
+			Coalesce(
+				Sum(Case().when(opp.stage.isin(in_category), opp.amount * probability / 100).else_(0)), 0
+			).as_(cat)
+			if in_category
+			else ValueWrapper(0).as_(cat)
+		)
 	open_rows = _restrict(
 		frappe.qb.from_(opp)
 		.select(
 			close_month.as_("month"),
 			group.as_("grp"),
-			opp.stage,
 			Count(opp.name).as_("count"),
 			Coalesce(Sum(opp.amount), 0).as_("amount"),
+			*weighted_by_category,
 		)
 		.where((opp.status == "Open") & opp.expected_close_date[start:end])
-		.groupby(close_month, group, opp.stage),
+		.groupby(close_month, group),
 		opp,
 		f,
 		user,
@@ -538,14 +572,13 @@ def forecast(filters=None, user: str | None = None) -> frappe._dict:
 			},
 		)
 
-	for r in open_rows:  # aggregated: one per month, group and stage
-		probability = probabilities.get(r.stage, 0)
-		weighted = flt(r.amount) * probability / 100
+	for r in open_rows:  # aggregated: one per month and group
 		target_row = row(r.month, r.grp)
 		target_row["opportunities"] += cint(r.count)
 		target_row["amount"] += flt(r.amount)
-		target_row[category(probability)] += weighted
-		target_row["weighted"] += weighted
+		for cat in CATEGORIES:
+			target_row[cat] += flt(r[cat])
+			target_row["weighted"] += flt(r[cat])
 	for r in won_rows:
 		row(r.month, r.grp)["closed"] += flt(r.amount)
 	for (month, grp), amount in targets(group_by, f, user, start, end).items():
