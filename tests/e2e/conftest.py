@@ -1,5 +1,5 @@
 """Browser tests: headless Chromium (Debian's `chromium`, driven by the Python `playwright` package)
-against the desk of the test site, served with its assets by tests/e2e/server.py.
+against the desk of the test site, served with its assets by tests/integration/rest.py's Server(statics=True).
 
 Everything here is package-scoped: the site connection, the server, the browser and the cast of
 users are built when the first e2e test starts and removed after the last one, before
@@ -69,9 +69,10 @@ def site():
 
 @pytest.fixture(scope="package")
 def desk(site):
-	from tests.e2e.server import DeskServer
+	from tests.integration.rest import Server
 
-	server = DeskServer()
+	# the desk needs /assets: gunicorn with application_with_statics() and the site named per request
+	server = Server(workers=3, statics=True, name="pytest-e2e")
 	yield server
 	server.stop()
 

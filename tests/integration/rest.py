@@ -5,7 +5,7 @@ and a small client that authenticates with API tokens. Data a REST test needs mu
 import os
 import socket
 import subprocess
-import sys
+import tempfile
 import time
 
 import requests
@@ -20,27 +20,32 @@ def free_port() -> int:
 
 
 class Server:
-	def __init__(self, workers: int = 2):
+	"""gunicorn on 127.0.0.1 (a free port) serving the test site. Plain `frappe.app:application` is
+	enough for REST calls; `statics=True` serves /assets and /files too (the desk, for a browser),
+	as `scripts/dev up` does, with a pre_request hook naming the site on every request so that
+	http://127.0.0.1:PORT needs no DNS name."""
+
+	def __init__(self, workers: int = 2, statics: bool = False, site: str = TEST_SITE, name: str = "pytest"):
+		self.site, self.statics = site, statics
 		self.port = free_port()
 		self.base = f"http://127.0.0.1:{self.port}"
-		log = open(os.path.join(BENCH_DIR, "logs", f"pytest-gunicorn-{self.port}.log"), "w")
-		self.proc = subprocess.Popen(
-			[
-				os.path.join(BENCH_DIR, "env", "bin", "gunicorn"),
-				"-b",
-				f"127.0.0.1:{self.port}",
-				"-w",
-				str(workers),
-				"-t",
-				"120",
-				"--preload",
-				"frappe.app:application",
-			],
-			cwd=os.path.join(BENCH_DIR, "sites"),
-			stdout=log,
-			stderr=subprocess.STDOUT,
-		)
-		deadline = time.time() + 60
+		self.log_path = os.path.join(BENCH_DIR, "logs", f"{name}-gunicorn-{self.port}.log")
+		self._conf = None
+		command = [os.path.join(BENCH_DIR, "env", "bin", "gunicorn")]
+		if statics:
+			self._conf = tempfile.NamedTemporaryFile("w", prefix="sp-gunicorn-", suffix=".py", delete=False)
+			self._conf.write(
+				f"def pre_request(worker, req):\n    req.headers.append(('X-FRAPPE-SITE-NAME', {site!r}))\n"
+			)
+			self._conf.close()
+			command += ["-c", self._conf.name]
+		command += ["-b", f"127.0.0.1:{self.port}", "-w", str(workers), "-t", "120", "--preload"]
+		command.append("frappe.app:application_with_statics()" if statics else "frappe.app:application")
+		with open(self.log_path, "w") as log:
+			self.proc = subprocess.Popen(
+				command, cwd=os.path.join(BENCH_DIR, "sites"), stdout=log, stderr=subprocess.STDOUT
+			)
+		deadline = time.time() + 90
 		while time.time() < deadline:
 			try:
 				if requests.get(f"{self.base}/api/method/ping", headers=self.headers(), timeout=2).ok:
@@ -51,19 +56,24 @@ class Server:
 				break
 			time.sleep(0.3)
 		self.stop()
-		sys.exit(f"the test server did not start; see {log.name}")
+		raise RuntimeError(f"the test server did not start; see {self.log_path}")
 
-	@staticmethod
-	def headers() -> dict:
-		return {"X-Frappe-Site-Name": TEST_SITE, "Accept": "application/json"}
+	def headers(self) -> dict:
+		# with statics the hook names the site; a second X-Frappe-Site-Name would be joined to the
+		# first ("a,b") and match no site
+		site = {} if self.statics else {"X-Frappe-Site-Name": self.site}
+		return {**site, "Accept": "application/json"}
 
 	def stop(self):
 		if self.proc.poll() is None:
 			self.proc.terminate()
 			try:
-				self.proc.wait(10)
+				self.proc.wait(15)
 			except subprocess.TimeoutExpired:
 				self.proc.kill()
+				self.proc.wait(5)
+		if self._conf and os.path.exists(self._conf.name):
+			os.unlink(self._conf.name)
 
 
 class Client:
