@@ -22,7 +22,6 @@ Writes benchmarks/results/benchmark.{json,md}. Only --skip parts to iterate on o
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -31,7 +30,7 @@ from datetime import timedelta
 if __package__ in (None, ""):
 	sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks.common import BENCH_DIR, connect, markdown_table, save_results
+from benchmarks.common import connect, markdown_table, save_results
 
 TARGETS = {
 	"floor": 1.5,  # report ≤ 1.5 × floor
@@ -413,64 +412,6 @@ def confiscation(rows_n: int, loop_n: int, seed: int, ctx: dict) -> tuple[list[d
 # --- 3./4. REST and the workbench ---------------------------------------------------------------------
 
 
-class Server:
-	"""gunicorn (2 workers) on 127.0.0.1, a free port, serving `site`; stopped by stop()."""
-
-	def __init__(self, site: str, workers: int = 2):
-		import socket
-
-		import requests
-
-		with socket.socket() as s:
-			s.bind(("127.0.0.1", 0))
-			self.port = s.getsockname()[1]
-		self.site = site
-		self.base = f"http://127.0.0.1:{self.port}"
-		self.log = os.path.join(BENCH_DIR, "logs", f"benchmark-gunicorn-{self.port}.log")
-		env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [REPO, os.environ.get("PYTHONPATH")])))
-		self.proc = subprocess.Popen(
-			[
-				os.path.join(BENCH_DIR, "env", "bin", "gunicorn"),
-				"-b",
-				f"127.0.0.1:{self.port}",
-				"-w",
-				str(workers),
-				"-t",
-				"120",
-				"--preload",
-				"frappe.app:application",
-			],
-			cwd=os.path.join(BENCH_DIR, "sites"),
-			stdout=open(self.log, "w"),
-			stderr=subprocess.STDOUT,
-			env=env,
-		)
-		deadline = time.time() + 90
-		while time.time() < deadline:
-			try:
-				if requests.get(f"{self.base}/api/method/ping", headers=self.headers(), timeout=2).ok:
-					return
-			except requests.ConnectionError:
-				pass
-			if self.proc.poll() is not None:
-				break
-			time.sleep(0.3)
-		self.stop()
-		sys.exit(f"the benchmark server did not start; see {self.log}")
-
-	def headers(self) -> dict:
-		return {"X-Frappe-Site-Name": self.site, "Accept": "application/json"}
-
-	def stop(self):
-		if self.proc.poll() is None:
-			self.proc.terminate()
-			try:
-				self.proc.wait(15)
-			except subprocess.TimeoutExpired:
-				self.proc.kill()
-
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def api_keys(users: list[str]) -> dict[str, str]:
@@ -490,7 +431,7 @@ def api_keys(users: list[str]) -> dict[str, str]:
 	return out
 
 
-def hammer(server: Server, clients: list[tuple[str, str]], per_client: int, make_request) -> dict:
+def hammer(server, clients: list[tuple[str, str]], per_client: int, make_request) -> dict:
 	"""`per_client` requests from each client concurrently (one thread, one session each)."""
 	import requests
 
@@ -559,7 +500,9 @@ def rest_and_workbench(site: str, ctx: dict, per_client: int, rounds: int, wb_ru
 	rest_users = ctx["rest_users"]  # [(user, customer)]
 	auth = api_keys([u for u, _c in rest_users] + [ctx["workbench_user"]])
 	clients = [(auth[u], c) for u, c in rest_users]
-	server = Server(site)
+	from tests.integration.rest import Server  # the tests' gunicorn on 127.0.0.1
+
+	server = Server(site=site, name="benchmark")
 	say(f"  gunicorn up on {server.base} (2 workers)")
 	try:
 
