@@ -412,8 +412,6 @@ def confiscation(rows_n: int, loop_n: int, seed: int, ctx: dict) -> tuple[list[d
 # --- 3./4. REST and the workbench ---------------------------------------------------------------------
 
 
-
-
 def api_keys(users: list[str]) -> dict[str, str]:
 	"""token header per user (keys generated once and committed: the server has its own connections)."""
 	import frappe
