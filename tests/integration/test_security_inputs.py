@@ -214,11 +214,21 @@ def test_column_sorting_and_grouping_still_work(world, held):
 	for params in (
 		{"order_by": "`tabSales Opportunity`.`modified` desc"},
 		{"order_by": "amount asc, name desc"},
-		{"order_by": "modified", "group_by": "`tabSales Opportunity`.`stage`"},
 	):
 		r = c.list(OPP, fields=json.dumps(["name"]), limit_page_length=500, **params)
 		assert r.status_code == 200, (params, message(r))
 		assert held["name"] in [row["name"] for row in r.json()["data"]]
+	# grouping: one row per stage of the caller's opportunities
+	r = c.list(
+		OPP,
+		fields=json.dumps(["stage"]),
+		group_by="`tabSales Opportunity`.`stage`",
+		order_by="stage asc",
+		limit_page_length=500,
+	)
+	assert r.status_code == 200, message(r)
+	stages = [row["stage"] for row in r.json()["data"]]
+	assert held["stage"] in stages and len(stages) == len(set(stages))
 	r = c.call("frappe.desk.reportview.get", http="GET", doctype=OPP, sort_by="modified", sort_order="drop")
 	assert r.status_code == 417
 
