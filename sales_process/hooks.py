@@ -57,6 +57,9 @@ doc_events = {
 	},
 }
 
+# shared desk helpers (plain file, no build step: the app's public folder is served as /assets)
+app_include_js = ["/assets/sales_process/js/sales_process.js"]
+
 # list requests on the app's doctypes sort and group by column names only (Frappe v15 lets
 # `(select sleep(3))` through its own order_by check)
 before_request = ["sales_process.overrides.request_guard.refuse_expressions_in_sorting"]

@@ -208,27 +208,10 @@ Object.assign(sales_process.sales_opportunity, {
 			<span>${__("Stage due at {0}", [due_text])}</span>
 			<span style="display: inline-block; margin-left: var(--margin-sm); padding: 1px 8px;
 				border-radius: var(--border-radius-full); background: ${bg}; color: ${color};
-				font-weight: var(--weight-medium)">${me.relative_due(minutes)}</span>
+				font-weight: var(--weight-medium)">${sales_process.relative_due(minutes)}</span>
 		</div>`;
 	},
 
-	relative_due(minutes) {
-		const abs = Math.abs(minutes);
-		const days = Math.floor(abs / 1440);
-		const hours = Math.floor(abs / 60);
-		if (minutes >= 0) {
-			if (days > 1) return __("Due in {0} days", [days]);
-			if (days === 1) return __("Due in 1 day");
-			if (hours > 1) return __("Due in {0} hours", [hours]);
-			if (hours === 1) return __("Due in 1 hour");
-			return __("Due in less than an hour");
-		}
-		if (days > 1) return __("Overdue by {0} days", [days]);
-		if (days === 1) return __("Overdue by 1 day");
-		if (hours > 1) return __("Overdue by {0} hours", [hours]);
-		if (hours === 1) return __("Overdue by 1 hour");
-		return __("Overdue by less than an hour");
-	},
 
 	criteria_html(current, criteria) {
 		const me = sales_process.sales_opportunity;

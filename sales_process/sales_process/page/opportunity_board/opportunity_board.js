@@ -271,26 +271,9 @@ sales_process.opportunity_board.Board = class OpportunityBoard {
 		if (minutes < 0) color = "red";
 		else if (minutes <= OpportunityBoard.DUE_SOON_MINUTES) color = "orange";
 		const due_text = frappe.format(card.stage_due_at, { fieldtype: "Datetime" });
-		return this.badge(this.relative_due(minutes), color, __("Stage due at {0}", [due_text]));
+		return this.badge(sales_process.relative_due(minutes), color, __("Stage due at {0}", [due_text]));
 	}
 
-	relative_due(minutes) {
-		const abs = Math.abs(minutes);
-		const days = Math.floor(abs / 1440);
-		const hours = Math.floor(abs / 60);
-		if (minutes >= 0) {
-			if (days > 1) return __("Due in {0} days", [days]);
-			if (days === 1) return __("Due in 1 day");
-			if (hours > 1) return __("Due in {0} hours", [hours]);
-			if (hours === 1) return __("Due in 1 hour");
-			return __("Due in less than an hour");
-		}
-		if (days > 1) return __("Overdue by {0} days", [days]);
-		if (days === 1) return __("Overdue by 1 day");
-		if (hours > 1) return __("Overdue by {0} hours", [hours]);
-		if (hours === 1) return __("Overdue by 1 hour");
-		return __("Overdue by less than an hour");
-	}
 
 	add_style() {
 		frappe.dom.set_style(

@@ -250,27 +250,9 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 		let color = "gray";
 		if (hours < 0) color = "red";
 		else if (hours <= SalesWorkbench.DUE_SOON_HOURS) color = "orange";
-		return this.badge(this.relative_due(Math.round(hours * 60)), color);
+		return this.badge(sales_process.relative_due(Math.round(hours * 60)), color);
 	}
 
-	relative_due(minutes) {
-		// the same wording as the Opportunity Board
-		const abs = Math.abs(minutes);
-		const days = Math.floor(abs / 1440);
-		const hours = Math.floor(abs / 60);
-		if (minutes >= 0) {
-			if (days > 1) return __("Due in {0} days", [days]);
-			if (days === 1) return __("Due in 1 day");
-			if (hours > 1) return __("Due in {0} hours", [hours]);
-			if (hours === 1) return __("Due in 1 hour");
-			return __("Due in less than an hour");
-		}
-		if (days > 1) return __("Overdue by {0} days", [days]);
-		if (days === 1) return __("Overdue by 1 day");
-		if (hours > 1) return __("Overdue by {0} hours", [hours]);
-		if (hours === 1) return __("Overdue by 1 hour");
-		return __("Overdue by less than an hour");
-	}
 
 	days_badge(days_left, title) {
 		if (days_left < -1) return this.badge(__("Overdue by {0} days", [-days_left]), "red", title);
