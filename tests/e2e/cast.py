@@ -77,54 +77,11 @@ class Cast:
 		frappe.clear_cache(user=self.users[key])
 
 	def teardown(self):
-		# another process renumbering the Sales Person tree (nested set) can deadlock with us
-		for attempt in range(3):
-			try:
-				return self._teardown()
-			except frappe.QueryDeadlockError:
-				frappe.db.rollback()
-				if attempt == 2:
-					raise
+		from tests.integration.world import remove_committed
 
-	def _teardown(self):
-		frappe.db.rollback()
-		customers = self.customers or [""]
-		users = list(self.users.values()) or [""]
-		opps = frappe.get_all("Sales Opportunity", {"customer": ("in", customers)}, pluck="name")
-		alerts = frappe.get_all("Help Alert", {"opportunity": ("in", opps or [""])}, pluck="name")
-		logs = frappe.get_all("Sales Daily Log", {"customer": ("in", customers)}, pluck="name")
-		entries = frappe.get_all(
-			"Experience Entry", {"source_help_alert": ("in", alerts or [""])}, pluck="name"
+		remove_committed(
+			self.customers,
+			[self.sp[key] for key, _parent in reversed(self.PEOPLE) if key in self.sp],
+			self.employees,
+			list(self.users.values()),
 		)
-		documents = opps + alerts + logs + entries
-		if documents:
-			frappe.db.delete("Notification Log", {"document_name": ("in", documents)})
-			frappe.db.delete("Version", {"docname": ("in", documents)})
-			frappe.db.delete("Comment", {"reference_name": ("in", documents)})
-		if entries:
-			frappe.db.delete("Experience Entry", {"name": ("in", entries)})
-		if alerts:
-			frappe.db.delete("Help Alert Response", {"parent": ("in", alerts)})
-			frappe.db.delete("Help Alert", {"name": ("in", alerts)})
-		if logs:
-			frappe.db.delete("Sales Daily Log Activity", {"parent": ("in", logs)})
-			frappe.db.delete("Sales Daily Log", {"name": ("in", logs)})
-		if opps:
-			frappe.db.delete("Opportunity Stage Log", {"opportunity": ("in", opps)})
-			frappe.db.delete("Sales Opportunity", {"name": ("in", opps)})
-		frappe.db.delete("Notification Log", {"for_user": ("in", users)})
-		# what logging in through /login leaves behind
-		frappe.db.delete("Sessions", {"user": ("in", users)})
-		frappe.db.delete("Activity Log", {"user": ("in", users)})
-		frappe.db.delete("Route History", {"user": ("in", users)})
-		frappe.flags.in_test = True
-		for customer in self.customers:
-			frappe.delete_doc("Customer", customer, force=True, ignore_permissions=True)
-		for key, _parent in reversed(self.PEOPLE):
-			if key in self.sp:
-				frappe.delete_doc("Sales Person", self.sp[key], force=True, ignore_permissions=True)
-		for employee in self.employees:
-			frappe.delete_doc("Employee", employee, force=True, ignore_permissions=True)
-		for user in self.users.values():
-			frappe.delete_doc("User", user, force=True, ignore_permissions=True)
-		frappe.db.commit()

@@ -105,44 +105,65 @@ class World:
 		}
 
 	def teardown(self):
-		# another process renumbering the Sales Person tree (nested set) can deadlock with us
-		for attempt in range(3):
-			try:
-				return self._teardown()
-			except frappe.QueryDeadlockError:
-				frappe.db.rollback()
-				if attempt == 2:
-					raise
+		remove_committed(
+			self.customers,
+			[self.sp[key] for key, _parent in reversed(self.PEOPLE)],
+			self.employees,
+			[u for u in self.users.values() if u != "Administrator"],
+		)
 
-	def _teardown(self):
-		frappe.db.rollback()
-		opps = frappe.get_all("Sales Opportunity", {"customer": ("in", self.customers or [""])}, pluck="name")
-		if opps:
-			# help alerts on them and what they produced (the experience entry refuses delete_doc by
-			# design: plain deletes of test data)
-			alerts = frappe.get_all("Help Alert", {"opportunity": ("in", opps)}, pluck="name")
-			if alerts:
-				frappe.db.delete("Experience Entry", {"source_help_alert": ("in", alerts)})
-				frappe.db.delete("Help Alert Response", {"parent": ("in", alerts)})
-				frappe.db.delete("Help Alert", {"name": ("in", alerts)})
-			frappe.db.delete("Opportunity Stage Log", {"opportunity": ("in", opps)})
-			frappe.db.delete(
-				"Comment", {"reference_doctype": "Sales Opportunity", "reference_name": ("in", opps)}
-			)
-			frappe.db.delete("Sales Opportunity", {"name": ("in", opps)})
-		logs = frappe.get_all("Sales Daily Log", {"customer": ("in", self.customers or [""])}, pluck="name")
-		if logs:
-			frappe.db.delete("Sales Daily Log Activity", {"parent": ("in", logs)})
-			frappe.db.delete("Sales Daily Log", {"name": ("in", logs)})
-		users = [u for u in self.users.values() if u != "Administrator"]
+
+def remove_committed(customers: list[str], sales_persons: list[str], employees: list[str], users: list[str]):
+	"""Delete what a test committed: the customers and everything made for them (opportunities and
+	their history, daily logs, help alerts and the experience they produced), then the people
+	(sales persons leaf first, employees, users) and what their logins left behind. Plain deletes
+	for the app's records: the experience entry and the histories refuse delete_doc by design."""
+	# another process renumbering the Sales Person tree (nested set) can deadlock with us
+	for attempt in range(3):
+		try:
+			return _remove_committed(customers, sales_persons, employees, users)
+		except frappe.QueryDeadlockError:
+			frappe.db.rollback()
+			if attempt == 2:
+				raise
+
+
+def _remove_committed(customers, sales_persons, employees, users):
+	frappe.db.rollback()
+	in_customers = ("in", customers or [""])
+	opps = frappe.get_all("Sales Opportunity", {"customer": in_customers}, pluck="name")
+	alerts = frappe.get_all("Help Alert", {"opportunity": ("in", opps or [""])}, pluck="name")
+	logs = frappe.get_all("Sales Daily Log", {"customer": in_customers}, pluck="name")
+	entries = frappe.get_all("Experience Entry", {"source_help_alert": ("in", alerts or [""])}, pluck="name")
+	documents = opps + alerts + logs + entries
+	if documents:
+		frappe.db.delete("Notification Log", {"document_name": ("in", documents)})
+		frappe.db.delete("Version", {"docname": ("in", documents)})
+		frappe.db.delete("Comment", {"reference_name": ("in", documents)})
+	if entries:
+		frappe.db.delete("Experience Entry", {"name": ("in", entries)})
+	if alerts:
+		frappe.db.delete("Help Alert Response", {"parent": ("in", alerts)})
+		frappe.db.delete("Help Alert", {"name": ("in", alerts)})
+	if logs:
+		frappe.db.delete("Sales Daily Log Activity", {"parent": ("in", logs)})
+		frappe.db.delete("Sales Daily Log", {"name": ("in", logs)})
+	if opps:
+		frappe.db.delete("Opportunity Stage Log", {"opportunity": ("in", opps)})
+		frappe.db.delete("Sales Opportunity", {"name": ("in", opps)})
+	if users:
 		frappe.db.delete("Notification Log", {"for_user": ("in", users)})
-		frappe.flags.in_test = True
-		for customer in self.customers:
-			frappe.delete_doc("Customer", customer, force=True, ignore_permissions=True)
-		for key, _parent in reversed(self.PEOPLE):
-			frappe.delete_doc("Sales Person", self.sp[key], force=True, ignore_permissions=True)
-		for employee in self.employees:
-			frappe.delete_doc("Employee", employee, force=True, ignore_permissions=True)
-		for user in users:
-			frappe.delete_doc("User", user, force=True, ignore_permissions=True)
-		frappe.db.commit()
+		# what logging in through /login leaves behind
+		frappe.db.delete("Sessions", {"user": ("in", users)})
+		frappe.db.delete("Activity Log", {"user": ("in", users)})
+		frappe.db.delete("Route History", {"user": ("in", users)})
+	frappe.flags.in_test = True
+	for customer in customers:
+		frappe.delete_doc("Customer", customer, force=True, ignore_permissions=True)
+	for sales_person in sales_persons:
+		frappe.delete_doc("Sales Person", sales_person, force=True, ignore_permissions=True)
+	for employee in employees:
+		frappe.delete_doc("Employee", employee, force=True, ignore_permissions=True)
+	for user in users:
+		frappe.delete_doc("User", user, force=True, ignore_permissions=True)
+	frappe.db.commit()
