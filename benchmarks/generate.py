@@ -693,6 +693,9 @@ class Generator:
 		insert_rows("tabSales Daily Log", columns, rows(), "daily logs", total)
 		self._flush_children(child_columns, children)
 		frappe.db.sql("select setval(`sales_daily_log_id_seq`, %s)", counter[0])
+		from sales_process.domain.daily_log import reset_chain_heads
+
+		reset_chain_heads()  # the bulk rows bypassed the controller that keeps each chain's head
 		frappe.db.commit()
 
 	def _flush_children(self, columns, children):

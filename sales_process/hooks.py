@@ -49,6 +49,7 @@ doc_events = {
 			"sales_process.overrides.customer.validate_referral",
 		]
 	},
+	"Sales Person": {"validate": "sales_process.overrides.sales_person.keep_chain_head"},
 	"Quotation": {"validate": "sales_process.overrides.sales_order.validate_opportunity_link"},
 	"Contract": {"validate": "sales_process.overrides.sales_order.validate_opportunity_link"},
 	"Sales Order": {

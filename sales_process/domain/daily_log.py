@@ -17,6 +17,13 @@ from frappe.utils import add_days, cint, cstr, flt, getdate, now_datetime, today
 from sales_process.domain import hierarchy
 
 GENESIS = "0" * 64
+# custom fields on Sales Person holding the last entry of that person's chain: its name, position
+# and hash (setup/custom_fields.py); Sales Person columns → the keys of a log row
+HEAD_FIELDS = {
+	"sales_process_chain_head": "name",
+	"sales_process_chain_seq": "chain_seq",
+	"sales_process_chain_hash": "content_hash",
+}
 MAX_NOTE = 2000
 MAX_ACTIVITIES = 20
 MINUTES_PER_DAY = 24 * 60
@@ -238,23 +245,16 @@ def _validate_correction(doc, user):
 
 
 def link_into_chain(doc):
-	"""Called right before insert: lock the salesperson's chain, then point at its last entry."""
-	# nosemgrep: frappe-using-db-sql -- row lock serialising the salesperson's chain appends
-	frappe.db.sql("select name from `tabSales Person` where name = %s for update", doc.sales_person)
-	log = frappe.qb.DocType("Sales Daily Log")
-	last = (
-		frappe.qb.from_(log)
-		.select(log.name, log.chain_seq, log.content_hash)
-		.where(log.sales_person == doc.sales_person)
-		.orderby(log.chain_seq, order=frappe.qb.desc)
-		.limit(1)
-		.for_update()  # a locking read sees the latest committed entry, not this transaction's snapshot
-		.run(as_dict=True)
-	)
+	"""Called right before insert: lock the salesperson's row and follow the chain's head kept there.
+
+	Keeping the head (the last entry's name, position and hash) on the Sales Person row means that
+	appending needs no range read of the log: a locking range read takes gap locks, and two people's
+	first entries, falling into one gap of the (sales_person, chain_seq) index, deadlocked."""
+	last = _chain_head_for_update(doc.sales_person)
 	if last:
-		doc.chain_seq = cint(last[0].chain_seq) + 1
-		doc.previous_entry = str(last[0].name)
-		doc.previous_hash = last[0].content_hash
+		doc.chain_seq = cint(last["chain_seq"]) + 1
+		doc.previous_entry = str(last["name"])
+		doc.previous_hash = last["content_hash"]
 	else:
 		doc.chain_seq, doc.previous_entry, doc.previous_hash = 1, "", GENESIS
 	doc.entered_at = now_datetime()
@@ -264,8 +264,79 @@ def link_into_chain(doc):
 	doc.content_hash = content_hash(entry_dict(doc))
 
 
-def chain_problems(rows: list[dict], activities: dict[str, list[str]]) -> list[dict]:
-	"""Check one salesperson's entries, ordered by chain position (pure: rows in, problems out)."""
+def _chain_head_for_update(sales_person: str) -> dict | None:
+	"""The chain's last entry as {name, chain_seq, content_hash}, or None; the chain stays locked.
+
+	The locking read of the Sales Person row serialises appends to one chain and sees the latest
+	committed head. A head whose entry was since removed from the database is still followed, so
+	the next entry keeps naming it and the gap stays visible to the integrity check."""
+	# nosemgrep: frappe-using-db-sql -- row lock serialising the salesperson's chain appends
+	stored = frappe.db.sql(
+		f"select {', '.join(f'`{c}`' for c in HEAD_FIELDS)} from `tabSales Person` where name = %s for update",
+		sales_person,
+	)
+	if stored and stored[0][0]:
+		return dict(zip(HEAD_FIELDS.values(), stored[0], strict=True))
+	# No head: an empty chain, or rows written in bulk (demo, generators) that bypassed the
+	# controller. A plain read tells them apart; only bulk rows pay for the gap-locking scan.
+	log = frappe.qb.DocType("Sales Daily Log")
+	newest = (
+		frappe.qb.from_(log)
+		.select(log.name, log.chain_seq, log.content_hash)
+		.where(log.sales_person == sales_person)
+		.orderby(log.chain_seq, order=frappe.qb.desc)
+		.limit(1)
+	)
+	if not newest.run():
+		return None
+	return newest.for_update().run(as_dict=True)[0]
+
+
+def advance_chain_head(doc):
+	"""After insert: the new entry is its chain's head (the Sales Person row is locked already)."""
+	frappe.db.set_value(
+		"Sales Person",
+		doc.sales_person,
+		{column: doc.get(key) for column, key in HEAD_FIELDS.items()},
+		update_modified=False,
+	)
+
+
+def reset_chain_heads(sales_persons: list[str] | None = None):
+	"""Set each Sales Person's head to their chain's last entry after logs were written in bulk
+	(demo, benchmark generator) and on migrate; people without entries get none."""
+	only = "where sales_person in %(people)s" if sales_persons else ""
+	# nosemgrep: frappe-using-db-sql -- one set-based UPDATE … JOIN; frappe.qb cannot join in an update
+	frappe.db.sql(
+		f"""update `tabSales Person` sp
+		left join (
+			select l.sales_person, l.name, l.chain_seq, l.content_hash
+			from `tabSales Daily Log` l
+			join (
+				select sales_person, max(chain_seq) as seq from `tabSales Daily Log` {only}
+				group by sales_person
+			) m on m.sales_person = l.sales_person and m.seq = l.chain_seq
+		) head on head.sales_person = sp.name
+		set sp.sales_process_chain_head = head.name, sp.sales_process_chain_seq = coalesce(head.chain_seq, 0),
+			sp.sales_process_chain_hash = head.content_hash
+		{"where sp.name in %(people)s" if sales_persons else ""}""",
+		{"people": sales_persons or [""]},
+	)
+
+
+def chain_head(sales_person: str) -> dict | None:
+	head = frappe.db.get_value("Sales Person", sales_person, list(HEAD_FIELDS), as_dict=True)
+	if not head or not head.sales_process_chain_head:
+		return None
+	return {key: head[column] for column, key in HEAD_FIELDS.items()}
+
+
+def chain_problems(
+	rows: list[dict], activities: dict[str, list[str]], head: dict | None = None
+) -> list[dict]:
+	"""Check one salesperson's entries, ordered by chain position (pure: rows in, problems out).
+	`head` is the last entry as their Sales Person row recorded it: it stands in for the successor
+	the last entry does not have, so a removed or re-hashed last entry is caught too."""
 	problems = []
 	expected_seq, previous_name, previous_hash = 1, "", GENESIS
 	for row in rows:
@@ -301,6 +372,26 @@ def chain_problems(rows: list[dict], activities: dict[str, list[str]]) -> list[d
 				}
 			)
 		expected_seq, previous_name, previous_hash = seq + 1, name, row["content_hash"]
+	if head:
+		last = rows[-1] if rows else None
+		if last is None or cint(head["chain_seq"]) > cint(last["chain_seq"]):
+			problems.append(
+				{
+					"entry": str(head["name"]),
+					"problem": _(
+						"Entry {0} is missing: it was removed from the database (it was the last entry)."
+					).format(head["name"]),
+				}
+			)
+		elif str(last["name"]) == str(head["name"]) and last["content_hash"] != head["content_hash"]:
+			problems.append(
+				{
+					"entry": str(head["name"]),
+					"problem": _("Entry {0} no longer matches the hash its chain recorded.").format(
+						head["name"]
+					),
+				}
+			)
 	return _dedupe(problems)
 
 
@@ -342,7 +433,8 @@ def verify(sales_persons: list[str]) -> dict:
 			.orderby(log.chain_seq)
 			.run(as_dict=True)
 		)
-		if not rows:
+		head = chain_head(sp)
+		if not rows and not head:
 			continue
 		activities: dict[str, list[str]] = {}
 		for a in (
@@ -354,7 +446,7 @@ def verify(sales_persons: list[str]) -> dict:
 			.run(as_dict=True)
 		):
 			activities.setdefault(str(a.parent), []).append(a.activity_type)
-		problems += chain_problems(rows, activities)
+		problems += chain_problems(rows, activities, head)
 	return {"ok": not problems, "problems": problems}
 
 
@@ -365,5 +457,7 @@ def chains_in_scope(sales_person: str | None = None) -> list[str]:
 			frappe.throw(_("You cannot check {0}'s daily logs.").format(sales_person), frappe.PermissionError)
 		return [sales_person]
 	log = frappe.qb.DocType("Sales Daily Log")
-	people = frappe.qb.from_(log).select(log.sales_person).distinct().run(pluck=True)
+	people = set(frappe.qb.from_(log).select(log.sales_person).distinct().run(pluck=True))
+	# a chain whose every entry was removed still has its head
+	people.update(frappe.get_all("Sales Person", {"sales_process_chain_head": ("is", "set")}, pluck="name"))
 	return sorted(p for p in people if hierarchy.in_scope(p, user))

@@ -103,6 +103,26 @@ CUSTOM_FIELDS = {
 			"insert_after": "allocated_to",
 		}
 	],
+	# the last entry of the person's daily-log chain (L2), kept by sales_process.domain.daily_log so
+	# that appending needs no gap-locking range read; a Sales Person save keeps the stored values
+	"Sales Person": [
+		{
+			"fieldname": fieldname,
+			"label": label,
+			"fieldtype": fieldtype,
+			"hidden": 1,
+			"read_only": 1,
+			"no_copy": 1,
+			"print_hide": 1,
+			"report_hide": 1,
+			"insert_after": after,
+		}
+		for fieldname, label, fieldtype, after in (
+			("sales_process_chain_head", "Last Daily Log (Sales Process)", "Data", "employee"),
+			("sales_process_chain_seq", "Last Daily Log Position", "Int", "sales_process_chain_head"),
+			("sales_process_chain_hash", "Last Daily Log Hash", "Data", "sales_process_chain_seq"),
+		)
+	],
 	"Quotation": [{**_OPPORTUNITY_LINK, "insert_after": "party_name"}],
 	"Sales Order": [{**_OPPORTUNITY_LINK, "insert_after": "customer_name"}],
 	"Contract": [

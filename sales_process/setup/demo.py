@@ -340,7 +340,7 @@ class _Demo:
 
 	def daily_logs(self):
 		from sales_process.domain.bulk import CHUNK
-		from sales_process.domain.daily_log import GENESIS, content_hash
+		from sales_process.domain.daily_log import GENESIS, content_hash, reset_chain_heads
 
 		types = frappe.get_all("Sales Activity Type", fields=["name", "score", "is_effective"])
 		score = {t.name: flt(t.score) if t.is_effective else 0 for t in types}
@@ -449,6 +449,7 @@ class _Demo:
 			frappe.db.bulk_insert("Sales Daily Log Activity", act_fields, act_rows, chunk_size=CHUNK)
 			total += len(log_rows)
 			print(f"  daily logs: {round((p + 1) * 100 / len(self.leaves))}% ({leaf}: {len(log_rows)})")
+		reset_chain_heads(self.leaves)  # the bulk rows bypassed the controller
 		today_logs = self.todays_logs()
 		self.summary.update(daily_logs=total + today_logs)
 		print(f"Demo: {total} daily logs over {days} days, {today_logs} entered today through the API")

@@ -11,6 +11,7 @@ import frappe
 from frappe.utils import add_days, today
 
 from sales_process.api import daily_log as api
+from sales_process.domain import daily_log
 from tests.integration.rest import message
 
 LOG = "Sales Daily Log"
@@ -74,6 +75,70 @@ def test_a_rehashed_alteration_is_still_caught_by_its_successor(rep, factory):
 	problems = api.verify_chain(rep.rep)["problems"]
 	assert {p["entry"] for p in problems} == {names[1]}
 	assert len(problems) == 2  # its own hash and the hash its successor recorded
+
+
+def test_a_removed_last_entry_is_named_and_stays_named(rep, factory):
+	"""No successor reports a removed last entry; the head on the Sales Person row does, and the
+	next entry still follows the removed one, so the gap does not heal."""
+	customer = factory.customer()
+	names = [add(customer, minutes=10 + i) for i in range(3)]
+	assert daily_log.chain_head(rep.rep)["name"] == names[-1]
+	frappe.db.sql("delete from `tabSales Daily Log` where name = %s", names[-1])
+	problems = api.verify_chain(rep.rep)["problems"]
+	assert [p["entry"] for p in problems] == [names[-1]] and "missing" in problems[0]["problem"]
+	later = add(customer, minutes=5)
+	row = frappe.db.get_value(LOG, later, ["chain_seq", "previous_entry"], as_dict=True)
+	assert (row.chain_seq, row.previous_entry) == (4, names[-1])
+	assert [p["entry"] for p in api.verify_chain(rep.rep)["problems"]] == [names[-1]]
+
+
+def test_a_rehashed_last_entry_is_caught_by_the_recorded_head(rep, factory):
+	customer = factory.customer()
+	names = [add(customer, minutes=10 + i) for i in range(2)]
+	frappe.db.sql(
+		"update `tabSales Daily Log` set note = 'forged', content_hash = sha2('forged', 256) where name = %s",
+		names[-1],
+	)
+	problems = api.verify_chain(rep.rep)["problems"]
+	assert {p["entry"] for p in problems} == {names[-1]}, problems
+
+
+def test_saving_the_sales_person_keeps_the_chain_head(rep, factory):
+	"""A Sales Person form opened before an entry was filed, then saved (or sent with a forged head),
+	must not put back an older head: the next entry would fork the chain."""
+	customer = factory.customer()
+	add(customer, minutes=10)
+	frappe.set_user("Administrator")
+	stale = frappe.get_doc("Sales Person", rep.rep)
+	frappe.set_user(factory.user_of(rep.rep))
+	second = add(customer, minutes=11)
+	frappe.set_user("Administrator")
+	stale.sales_process_chain_seq = 99
+	stale.save()
+	assert daily_log.chain_head(rep.rep)["name"] == second
+	frappe.set_user(factory.user_of(rep.rep))
+	third = add(customer, minutes=12)
+	row = frappe.db.get_value(LOG, third, ["chain_seq", "previous_entry"], as_dict=True)
+	assert (row.chain_seq, row.previous_entry) == (3, second)
+	assert api.verify_chain(rep.rep) == {"ok": True, "problems": []}
+
+
+def test_rows_written_in_bulk_without_a_head_are_followed(rep, factory):
+	"""The demo and the benchmark generator write chains in bulk, bypassing the controller."""
+	customer = factory.customer()
+	names = [add(customer, minutes=10 + i) for i in range(2)]
+	no_head = {
+		"sales_process_chain_head": None,
+		"sales_process_chain_seq": 0,
+		"sales_process_chain_hash": None,
+	}
+	frappe.db.set_value("Sales Person", rep.rep, no_head, update_modified=False)
+	third = add(customer, minutes=12)
+	assert frappe.db.get_value(LOG, third, ["chain_seq", "previous_entry"]) == (3, names[-1])
+	frappe.db.set_value("Sales Person", rep.rep, no_head, update_modified=False)
+	daily_log.reset_chain_heads([rep.rep])
+	assert daily_log.chain_head(rep.rep)["name"] == third
+	assert api.verify_chain(rep.rep) == {"ok": True, "problems": []}
 
 
 def test_verify_chain_respects_the_hierarchy(factory):

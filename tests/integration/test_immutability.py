@@ -139,3 +139,33 @@ def test_experience_provenance_resists_in_process_save_and_delete(world, records
 		frappe.delete_doc(ENTRY, records.entry, ignore_permissions=True, force=True)
 	tally("immutability attacks", 2)
 	assert snapshot(ENTRY, records.entry, PROVENANCE) == before
+
+
+def test_the_chain_head_on_a_sales_person_resists_every_client_entry_point(world, tally):
+	"""The Sales Person stays editable, but the daily-log chain head kept on it (L2) is written by the
+	daily log alone: a forged head would fork the next entry's chain or hide a removed entry."""
+	from sales_process.domain.daily_log import HEAD_FIELDS
+
+	r = world["rep_b1"].call(
+		"sales_process.api.daily_log.add_log", customer=world.customer(), activities=["电话沟通"], minutes=3
+	)
+	assert r.status_code == 200, message(r)
+	sp = world.sp["rep_b1"]
+
+	def head():
+		frappe.db.rollback()
+		return frappe.db.get_value("Sales Person", sp, list(HEAD_FIELDS), as_dict=True)
+
+	before = head()
+	assert before.sales_process_chain_head == str(r.json()["message"])
+	forged = {
+		"sales_process_chain_head": "1",
+		"sales_process_chain_seq": 1,
+		"sales_process_chain_hash": "0" * 64,
+	}
+	for label, r in attacks(world, "admin", "Sales Person", sp, forged):
+		tally("immutability attacks")
+		assert r.status_code < 500, (label, message(r))
+		assert head() == before, label
+		if label == "frappe.client.save":
+			break  # the deletes that follow are ERPNext's business, and would remove a test user

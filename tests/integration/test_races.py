@@ -11,6 +11,7 @@ import frappe
 
 from tests.conftest import BENCH_DIR, TEST_SITE
 from tests.integration.rest import message
+from tests.integration.world import remove_committed
 
 OPP = "Sales Opportunity"
 OA, HA = "sales_process.api.opportunity", "sales_process.api.help_alert"
@@ -213,3 +214,72 @@ def test_simultaneous_entries_for_different_customers_all_succeed(world, tally):
 		assert [r.status_code for r in results] == [200] * len(who), [message(r) for r in results]
 	frappe.db.rollback()
 	assert frappe.db.count(OPP, {"customer": ("in", world.customers[-3 * len(who) :])}) == 3 * len(who)
+
+
+def test_first_entries_of_neighbouring_people_do_not_deadlock(world, tally, monkeypatch):
+	"""Two people's first daily logs at once. Finding a chain's last entry with a locking range read
+	took a gap lock, and two empty chains next to each other in the (sales_person, chain_seq) index
+	share one gap: both inserts then waited on the other's gap lock (a deadlock, seen as a 500 in
+	the load test). Both transactions are held between linking and inserting, the worst moment."""
+	from sales_process.domain import daily_log
+	from sales_process.setup.org import make_person
+
+	tag = frappe.generate_hash(length=6)
+	people = [
+		make_person(
+			f"chain {tag} {i}", f"chain{i}.{tag}@world.example.com", world.company, parent=world.sp["lead_b"]
+		)
+		for i in (1, 2)
+	]
+	frappe.db.commit()
+	customer = world.customer()
+	linked = threading.Barrier(len(people))
+	original = daily_log.link_into_chain
+
+	def link_then_wait(doc):
+		original(doc)
+		linked.wait(30)  # both hold whatever linking locked before either inserts
+
+	monkeypatch.setattr(daily_log, "link_into_chain", link_then_wait)
+	sites = os.getcwd()
+
+	def first_entry(sp):
+		frappe.init(site=TEST_SITE, sites_path=sites)
+		frappe.connect()
+		try:
+			frappe.set_user(frappe.db.get_value("Employee", sp.employee, "user_id"))
+			doc = frappe.get_doc(
+				{
+					"doctype": "Sales Daily Log",
+					"customer": customer,
+					"activities": [{"activity_type": "电话沟通"}],
+					"minutes": 5,
+				}
+			).insert()
+			frappe.db.commit()
+			return doc.name
+		except Exception as e:
+			frappe.db.rollback()
+			return e
+		finally:
+			frappe.destroy()
+
+	try:
+		results = together(*[lambda sp=sp: first_entry(sp) for sp in people])
+		tally("races run")
+		assert not [r for r in results if isinstance(r, Exception)], results
+		frappe.db.rollback()
+		for sp, name in zip(people, results, strict=True):
+			row = frappe.db.get_value(
+				"Sales Daily Log", name, ["sales_person", "chain_seq", "previous_entry"], as_dict=True
+			)
+			assert (row.sales_person, row.chain_seq, row.previous_entry or "") == (sp.name, 1, "")
+	finally:
+		frappe.db.rollback()
+		frappe.db.delete("Sales Daily Log", {"sales_person": ("in", [sp.name for sp in people])})
+		remove_committed(
+			[],
+			[sp.name for sp in people],
+			[sp.employee for sp in people],
+			[f"chain{i}.{tag}@world.example.com" for i in (1, 2)],
+		)
