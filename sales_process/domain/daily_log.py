@@ -188,7 +188,11 @@ def _validate_activities(doc):
 def _validate_customer(doc, user):
 	if not doc.customer or not frappe.db.exists("Customer", doc.customer):
 		frappe.throw(_("Customer {0} does not exist.").format(doc.customer or ""), DailyLogError)
-	if not frappe.has_permission("Customer", "read", doc=doc.customer, user=user):
+	# the document-level check is needed (ERPNext's employee Company User Permission also applies to
+	# the customer's child rows); the cached document spares loading the Customer and its child
+	# tables from the database on every entry, and Frappe drops it whenever the customer changes
+	customer = frappe.get_cached_doc("Customer", doc.customer)
+	if not frappe.has_permission("Customer", "read", doc=customer, user=user):
 		frappe.throw(_("You cannot see customer {0}.").format(doc.customer), frappe.PermissionError)
 	# a customer another team holds an open opportunity for is theirs (O2): no work on it here
 	o = frappe.qb.DocType("Sales Opportunity")
