@@ -276,7 +276,12 @@ def test_first_entries_of_neighbouring_people_do_not_deadlock(world, tally, monk
 			assert (row.sales_person, row.chain_seq, row.previous_entry or "") == (sp.name, 1, "")
 	finally:
 		frappe.db.rollback()
-		frappe.db.delete("Sales Daily Log", {"sales_person": ("in", [sp.name for sp in people])})
+		logs = frappe.get_all(
+			"Sales Daily Log", {"sales_person": ("in", [sp.name for sp in people])}, pluck="name"
+		)
+		if logs:
+			frappe.db.delete("Sales Daily Log Activity", {"parent": ("in", logs)})
+			frappe.db.delete("Sales Daily Log", {"name": ("in", logs)})
 		remove_committed(
 			[],
 			[sp.name for sp in people],
