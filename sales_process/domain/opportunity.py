@@ -271,8 +271,8 @@ def check_input_types(doc):
 
 
 def prepare_new(doc):
-	"""Called from the controller's before_insert: owner, first stage, feasibility (O1), claim (O2)."""
-	check_input_types(doc)
+	"""Called from the controller's before_insert: owner, first stage, feasibility (O1), claim (O2).
+	Input types were checked already (SalesOpportunity._validate_links)."""
 	user = frappe.session.user
 	mine = me(user)
 	if mine:

@@ -11,8 +11,8 @@ from sales_process.domain import opportunity
 
 class SalesOpportunity(Document):
 	def _validate_links(self):
-		# Frappe validates links before any hook runs, and reads a dict value as filters (a 500 on
-		# an unknown column): refuse wrong types first
+		# Frappe validates links before any hook runs (on insert and on every save), and reads a dict
+		# value as filters (a 500 on an unknown column): refuse wrong types first, once, here
 		opportunity.check_input_types(self)
 		super()._validate_links()
 
@@ -20,7 +20,6 @@ class SalesOpportunity(Document):
 		opportunity.prepare_new(self)
 
 	def validate(self):
-		opportunity.check_input_types(self)
 		opportunity.guard_protected_fields(self)
 		if flt(self.amount) < 0:
 			frappe.throw(_("The amount cannot be negative."), frappe.ValidationError)
