@@ -1,0 +1,64 @@
+"""The one accessor of Sales Process Settings: every policy and threshold, typed, with its default.
+
+Callers read `get_settings().<name>`; nobody else reads the single doctype. The values come from
+the database on every call (one small query): a report reflects a change made a moment ago and
+a test's rolled-back change leaves nothing behind in a cache.
+
+A default applies where the stored value is empty — and, for a threshold whose 0 would flag
+everything or nothing ("not configured"), where it is 0 too. Options whose 0 is meaningful
+(e.g. `bulk_entry_after_hour`, `confiscation_grace_hours`) keep a stored 0.
+"""
+
+import frappe
+from frappe.utils import cint
+
+DOCTYPE = "Sales Process Settings"
+
+# name → (kind, default, zero_means_default)
+FIELDS: dict[str, tuple[str, object, bool]] = {
+	# deadlines (D2, D3)
+	"reminder_days_before": ("int", 2, False),
+	"confiscation_grace_hours": ("int", 0, False),
+	"restart_deadline_on_confiscation": ("check", 1, False),
+	"confiscation_pool": ("str", None, False),
+	# daily logs (L3)
+	"backdate_window_days": ("int", 3, False),
+	"max_minutes_per_day": ("int", 1440, True),
+	# visibility (L6, A3) and care (W1, C2)
+	"leaderboard_visibility": ("str", "Company", False),
+	"help_alert_scope": ("str", "Company", False),
+	"experience_visibility": ("str", "Company", False),
+	"celebration_window_days": ("int", 3, False),
+	# false-report rules and early warning (L5, L7)
+	"stagnant_days": ("int", 30, True),
+	"repeated_note_count": ("int", 3, True),
+	"implausible_minutes": ("int", 480, True),
+	"bulk_entry_count": ("int", 6, True),
+	"bulk_entry_window_minutes": ("int", 15, True),
+	"bulk_entry_after_hour": ("int", 18, False),
+	"decline_threshold_percent": ("int", 40, True),
+	"trial_period_days": ("int", 90, True),
+}
+
+
+def _typed(kind: str, raw, default, zero_means_default: bool):
+	if raw in (None, ""):
+		return default
+	if kind in ("int", "check"):
+		value = cint(raw)
+		return default if zero_means_default and value == 0 else value
+	return raw
+
+
+def get_settings() -> frappe._dict:
+	"""Every setting, typed and defaulted."""
+	raw = frappe.db.get_singles_dict(DOCTYPE)
+	return frappe._dict(
+		{name: _typed(kind, raw.get(name), default, zero) for name, (kind, default, zero) in FIELDS.items()}
+	)
+
+
+def get(name: str):
+	"""One setting (typed and defaulted)."""
+	kind, default, zero = FIELDS[name]
+	return _typed(kind, frappe.db.get_single_value(DOCTYPE, name), default, zero)
