@@ -5,7 +5,7 @@ frappe.ui.form.on("Help Alert", {
 	refresh(frm) {
 		frm.disable_save();
 		if (frm.is_new()) return;
-		const esc = frappe.utils.escape_html;
+		const esc = sales_process.esc;
 		const open = frm.doc.status === "Open";
 		const is_raiser = frm.doc.raised_by === frappe.session.user;
 

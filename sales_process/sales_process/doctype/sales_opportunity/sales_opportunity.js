@@ -9,18 +9,6 @@ Object.assign(sales_process.sales_opportunity, {
 	API: "sales_process.api.opportunity.",
 	DUE_SOON_MINUTES: 2 * 24 * 60,
 
-	esc(value) {
-		// escape_html() drops falsy values, so 0 would vanish: stringify first
-		return frappe.utils.escape_html(
-			value === null || value === undefined ? "" : String(value)
-		);
-	},
-
-	stage_label(stage) {
-		// stage names are translated data
-		return sales_process.sales_opportunity.esc(__(stage));
-	},
-
 	// --- stage path -------------------------------------------------------------------------
 
 	load_stage_path(frm) {
@@ -95,8 +83,8 @@ Object.assign(sales_process.sales_opportunity, {
 			}
 
 			const title = __("{0} (probability {1}%)", [
-				me.stage_label(stage.name),
-				me.esc(stage.probability),
+				sales_process.stage_label(stage.name),
+				sales_process.esc(stage.probability),
 			]);
 			const style = [
 				"flex: 1 1 auto",
@@ -118,7 +106,7 @@ Object.assign(sales_process.sales_opportunity, {
 				.filter(Boolean)
 				.join("; ");
 
-			return `<div style="${style}" title="${title}">${mark}${me.stage_label(
+			return `<div style="${style}" title="${title}">${mark}${sales_process.stage_label(
 				stage.name
 			)}</div>`;
 		});
@@ -167,7 +155,7 @@ Object.assign(sales_process.sales_opportunity, {
 	// E1: what the experience pool knows about the current stage
 	experience_html(current, entries) {
 		if (!entries.length) return "";
-		const esc = frappe.utils.escape_html;
+		const esc = sales_process.esc;
 		const items = entries
 			.map(
 				(e) => `<li><a href="/app/experience-entry/${encodeURIComponent(e.name)}">${esc(
@@ -203,7 +191,7 @@ Object.assign(sales_process.sales_opportunity, {
 			bg = "var(--orange-100)";
 		}
 
-		const due_text = me.esc(frappe.format(due, { fieldtype: "Datetime" }));
+		const due_text = sales_process.esc(frappe.format(due, { fieldtype: "Datetime" }));
 		return `<div style="font-size: var(--text-sm); margin-bottom: var(--margin-md)">
 			<span>${__("Stage due at {0}", [due_text])}</span>
 			<span style="display: inline-block; margin-left: var(--margin-sm); padding: 1px 8px;
@@ -214,32 +202,31 @@ Object.assign(sales_process.sales_opportunity, {
 
 
 	criteria_html(current, criteria) {
-		const me = sales_process.sales_opportunity;
 		if (!criteria.length) {
 			return `<div class="text-muted" style="font-size: var(--text-sm)">
-				${__("Stage {0} has no exit criteria.", [me.stage_label(current.name)])}
+				${__("Stage {0} has no exit criteria.", [sales_process.stage_label(current.name)])}
 			</div>`;
 		}
 
-		const mandatory = me.esc(__("Mandatory"));
+		const mandatory = sales_process.esc(__("Mandatory"));
 		const rows = criteria.map((c) => {
 			const star = c.mandatory
 				? ` <span style="color: var(--red-500)" title="${mandatory}">*</span>`
 				: "";
-			const hint_text = me.esc(__(c.hint));
+			const hint_text = sales_process.esc(__(c.hint));
 			const hint = hint_text
 				? `<div class="text-muted" style="font-size: var(--text-xs)">${hint_text}</div>`
 				: "";
 			return `<li style="display: flex; gap: 8px; padding: 4px 0">
 				<span style="color: var(--gray-500)">&#9744;</span>
-				<div><div>${me.esc(__(c.criterion))}${star}</div>${hint}</div>
+				<div><div>${sales_process.esc(__(c.criterion))}${star}</div>${hint}</div>
 			</li>`;
 		});
 		const has_mandatory = criteria.some((c) => c.mandatory);
 
 		return `<div style="font-size: var(--text-sm)">
 			<div style="font-weight: var(--weight-semibold); margin-bottom: 4px">
-				${__("Exit criteria of {0}", [me.stage_label(current.name)])}
+				${__("Exit criteria of {0}", [sales_process.stage_label(current.name)])}
 			</div>
 			<ul style="list-style: none; padding-left: 0; margin: 0">${rows.join("")}</ul>
 			${
@@ -260,7 +247,7 @@ Object.assign(sales_process.sales_opportunity, {
 		const actions = __("Actions");
 
 		if (can.advance && data.next_stage) {
-			const label = __("Advance to {0}", [me.stage_label(data.next_stage)]);
+			const label = __("Advance to {0}", [sales_process.stage_label(data.next_stage)]);
 			frm.add_custom_button(label, () => me.advance_dialog(frm, data));
 			frm.change_custom_button_type(label, null, "primary");
 		}
@@ -328,45 +315,22 @@ Object.assign(sales_process.sales_opportunity, {
 		if (!me.ensure_saved(frm)) return;
 
 		const target = data.next_stage;
-		const criteria = data.criteria || [];
-		const title = __("Advance to {0}", [me.stage_label(target)]);
-		const success = __("Moved to {0}", [me.stage_label(target)]);
-
-		if (!criteria.length) {
-			frappe.confirm(__("Advance this opportunity to {0}?", [me.stage_label(target)]), () =>
-				me.run(frm, "advance_stage", { to_stage: target, evidence: "{}" }, success)
-			);
-			return;
-		}
-
-		const fields = criteria.map((c, i) => ({
-			fieldname: `criterion_${i}`,
-			fieldtype: "Small Text",
-			label: me.esc(__(c.criterion)),
-			reqd: c.mandatory ? 1 : 0,
-			description: c.hint ? me.esc(__(c.hint)) : "",
-		}));
-
-		const dialog = new frappe.ui.Dialog({
-			title: title,
-			fields: fields,
-			primary_action_label: __("Advance"),
-			primary_action: (values) => {
-				const evidence = {};
-				criteria.forEach((c, i) => {
-					const answer = (values[`criterion_${i}`] || "").trim();
-					if (answer) evidence[c.criterion] = answer;
-				});
+		const success = __("Moved to {0}", [sales_process.stage_label(target)]);
+		sales_process.advance_dialog({
+			target: target,
+			criteria: data.criteria || [],
+			confirm_message: __("Advance this opportunity to {0}?", [
+				sales_process.stage_label(target),
+			]),
+			submit: (evidence, dialog) =>
 				me.run(
 					frm,
 					"advance_stage",
 					{ to_stage: target, evidence: JSON.stringify(evidence) },
 					success,
 					dialog
-				);
-			},
+				),
 		});
-		dialog.show();
 	},
 
 	move_back_dialog(frm, earlier) {
@@ -383,7 +347,7 @@ Object.assign(sales_process.sales_opportunity, {
 					reqd: 1,
 					options: earlier.map((s) => ({
 						value: s.name,
-						label: me.stage_label(s.name),
+						label: sales_process.stage_label(s.name),
 					})),
 					default: earlier[earlier.length - 1].name,
 				},
@@ -397,7 +361,7 @@ Object.assign(sales_process.sales_opportunity, {
 					frm,
 					"advance_stage",
 					{ to_stage: values.to_stage, evidence: JSON.stringify(evidence) },
-					__("Moved back to {0}", [me.stage_label(values.to_stage)]),
+					__("Moved back to {0}", [sales_process.stage_label(values.to_stage)]),
 					dialog
 				);
 			},
@@ -430,7 +394,7 @@ Object.assign(sales_process.sales_opportunity, {
 					frm,
 					"reassign_opportunity",
 					{ sales_person: values.sales_person, note: values.note || "" },
-					__("Reassigned to {0}", [me.esc(values.sales_person)]),
+					__("Reassigned to {0}", [sales_process.esc(values.sales_person)]),
 					dialog
 				);
 			},
@@ -442,7 +406,7 @@ Object.assign(sales_process.sales_opportunity, {
 		const me = sales_process.sales_opportunity;
 		if (!me.ensure_saved(frm)) return;
 
-		const previous = me.esc(frm.doc.previous_sales_person);
+		const previous = sales_process.esc(frm.doc.previous_sales_person);
 		const dialog = new frappe.ui.Dialog({
 			title: __("Return to Previous Owner"),
 			fields: [
@@ -479,7 +443,7 @@ Object.assign(sales_process.sales_opportunity, {
 					fieldtype: "Small Text",
 					label: __("Note"),
 					description: __("You keep the opportunity instead of returning it to {0}.", [
-						me.esc(frm.doc.previous_sales_person),
+						sales_process.esc(frm.doc.previous_sales_person),
 					]),
 				},
 			],
@@ -538,7 +502,9 @@ Object.assign(sales_process.sales_opportunity, {
 		if (!me.ensure_saved(frm)) return;
 
 		frappe.confirm(
-			__("Close this opportunity as lost? Reason: {0}", [me.esc(frm.doc.lost_reason)]),
+			__("Close this opportunity as lost? Reason: {0}", [
+				sales_process.esc(frm.doc.lost_reason),
+			]),
 			() => me.run(frm, "approve_lost", {}, __("Opportunity closed as lost"))
 		);
 	},
@@ -584,7 +550,9 @@ frappe.ui.form.on("Sales Opportunity", {
 
 		if (frm.doc.status === "Open" && frm.doc.lost_requested) {
 			frm.dashboard.set_headline_alert(
-				__("Waiting for approval to close as lost: {0}", [me.esc(frm.doc.lost_reason)]),
+				__("Waiting for approval to close as lost: {0}", [
+					sales_process.esc(frm.doc.lost_reason),
+				]),
 				"orange"
 			);
 		}

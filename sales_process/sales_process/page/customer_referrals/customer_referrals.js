@@ -40,10 +40,6 @@ sales_process.customer_referrals.Graph = class CustomerReferrals {
 		this.add_style();
 	}
 
-	esc(value) {
-		return frappe.utils.escape_html(value === null || value === undefined ? "" : String(value));
-	}
-
 	refresh() {
 		this.$body.html(`<div class="text-muted text-center p-4">${__("Loading...")}</div>`);
 		frappe
@@ -55,14 +51,14 @@ sales_process.customer_referrals.Graph = class CustomerReferrals {
 		this.currency = data.currency;
 		if (!data.nodes.length) {
 			this.$body.html(
-				`<div class="text-muted text-center p-4">${this.esc(
+				`<div class="text-muted text-center p-4">${sales_process.esc(
 					__("No referrals yet. Set Referred By on a customer to start the graph.")
 				)}</div>`
 			);
 			return;
 		}
 		const note = data.truncated
-			? `<div class="text-muted small mb-2">${this.esc(
+			? `<div class="text-muted small mb-2">${sales_process.esc(
 					__("Showing the most valuable networks only; pick a customer to see its own.")
 			  )}</div>`
 			: "";
@@ -128,15 +124,15 @@ sales_process.customer_referrals.Graph = class CustomerReferrals {
 					n.network_size,
 				]);
 				const label = n.customer_name.length > 18 ? n.customer_name.slice(0, 17) + "…" : n.customer_name;
-				return `<g class="sp-ref-node ${n.won_amount ? "won" : ""}" data-customer="${this.esc(n.name)}">
-					<title>${this.esc(title)}</title>
+				return `<g class="sp-ref-node ${n.won_amount ? "won" : ""}" data-customer="${sales_process.esc(n.name)}">
+					<title>${sales_process.esc(title)}</title>
 					<circle cx="${x}" cy="${y}" r="${radius(n)}"/>
-					<text x="${x}" y="${y + radius(n) + 14}" text-anchor="middle">${this.esc(label)}</text>
+					<text x="${x}" y="${y + radius(n) + 14}" text-anchor="middle">${sales_process.esc(label)}</text>
 				</g>`;
 			})
 			.join("");
 		return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"
-			viewBox="0 0 ${width} ${height}" role="img" aria-label="${this.esc(__("Customer Referrals"))}">
+			viewBox="0 0 ${width} ${height}" role="img" aria-label="${sales_process.esc(__("Customer Referrals"))}">
 			${edges}${dots}</svg>`;
 	}
 
@@ -144,13 +140,13 @@ sales_process.customer_referrals.Graph = class CustomerReferrals {
 		const referrers = nodes
 			.filter((n) => n.referred_count)
 			.sort((a, b) => b.network_won_amount - a.network_won_amount || b.referred_count - a.referred_count);
-		const money = (v) => this.esc(format_currency(v, this.currency));
+		const money = (v) => sales_process.esc(format_currency(v, this.currency));
 		const rows = referrers
 			.map(
 				(n) => `<tr>
-				<td><a data-customer="${this.esc(n.name)}">${this.esc(n.customer_name)}</a></td>
-				<td class="text-right">${this.esc(n.referred_count)}</td>
-				<td class="text-right">${this.esc(n.network_size - 1)}</td>
+				<td><a data-customer="${sales_process.esc(n.name)}">${sales_process.esc(n.customer_name)}</a></td>
+				<td class="text-right">${sales_process.esc(n.referred_count)}</td>
+				<td class="text-right">${sales_process.esc(n.network_size - 1)}</td>
 				<td class="text-right">${money(n.won_amount)}</td>
 				<td class="text-right">${money(n.network_won_amount - n.won_amount)}</td>
 			</tr>`
@@ -158,11 +154,11 @@ sales_process.customer_referrals.Graph = class CustomerReferrals {
 			.join("");
 		return `<table class="table table-sm">
 			<thead><tr>
-				<th>${this.esc(__("Referrer"))}</th>
-				<th class="text-right">${this.esc(__("Referred Directly"))}</th>
-				<th class="text-right">${this.esc(__("Network Size"))}</th>
-				<th class="text-right">${this.esc(__("Won Itself"))}</th>
-				<th class="text-right">${this.esc(__("Won Through Referrals"))}</th>
+				<th>${sales_process.esc(__("Referrer"))}</th>
+				<th class="text-right">${sales_process.esc(__("Referred Directly"))}</th>
+				<th class="text-right">${sales_process.esc(__("Network Size"))}</th>
+				<th class="text-right">${sales_process.esc(__("Won Itself"))}</th>
+				<th class="text-right">${sales_process.esc(__("Won Through Referrals"))}</th>
 			</tr></thead>
 			<tbody>${rows}</tbody></table>`;
 	}

@@ -53,20 +53,8 @@ sales_process.opportunity_board.Board = class OpportunityBoard {
 
 	// --- helpers ----------------------------------------------------------------------------
 
-	esc(value) {
-		// escape_html() drops falsy values, so 0 would vanish: stringify first
-		return frappe.utils.escape_html(
-			value === null || value === undefined ? "" : String(value)
-		);
-	}
-
-	stage_label(stage) {
-		// stage names are translated data
-		return this.esc(__(stage));
-	}
-
 	money(value, currency) {
-		return this.esc(format_currency(value || 0, currency || this.currency));
+		return sales_process.esc(format_currency(value || 0, currency || this.currency));
 	}
 
 	stage_index(stage) {
@@ -150,7 +138,7 @@ sales_process.opportunity_board.Board = class OpportunityBoard {
 				.html(
 					__(
 						"Column totals add amounts in different currencies ({0}) without conversion.",
-						[this.esc([...currencies].join(", "))]
+						[sales_process.esc([...currencies].join(", "))]
 					)
 				)
 				.show();
@@ -165,11 +153,12 @@ sales_process.opportunity_board.Board = class OpportunityBoard {
 		const cards = this.data.cards[stage.name] || [];
 		const totals = this.data.totals[stage.name] || { count: 0, amount: 0, weighted: 0 };
 		const color = stage.is_won ? "green" : "blue";
-		const label = this.stage_label(stage.name);
+		const label = sales_process.stage_label(stage.name);
 
-		let details = __("Probability {0}%", [this.esc(stage.probability)]);
+		let details = __("Probability {0}%", [sales_process.esc(stage.probability)]);
 		if (stage.time_limit_days) {
-			details += " · " + __("Time limit {0} days", [this.esc(stage.time_limit_days)]);
+			details +=
+				" · " + __("Time limit {0} days", [sales_process.esc(stage.time_limit_days)]);
 		}
 
 		let body = cards.map((card) => this.card_html(card)).join("");
@@ -179,20 +168,20 @@ sales_process.opportunity_board.Board = class OpportunityBoard {
 		if (totals.count > cards.length) {
 			body += `<div class="sp-board-more text-muted">
 				${__("Showing the {0} most urgent of {1} opportunities.", [
-					this.esc(cards.length),
-					this.esc(totals.count),
+					sales_process.esc(cards.length),
+					sales_process.esc(totals.count),
 				])}
 			</div>`;
 		}
 
-		return `<div class="kanban-column sp-board-column" data-stage="${this.esc(stage.name)}">
+		return `<div class="kanban-column sp-board-column" data-stage="${sales_process.esc(stage.name)}">
 			<div class="kanban-column-header">
 				<span class="kanban-column-title">
 					<span class="indicator-pill ${color}"></span>
 					<span class="kanban-title ellipsis" title="${label}">${label}</span>
 				</span>
-				<span class="sp-board-count" title="${this.esc(__("Opportunities", null, "Opportunity Board"))}">
-					${this.esc(totals.count)}
+				<span class="sp-board-count" title="${sales_process.esc(__("Opportunities", null, "Opportunity Board"))}">
+					${sales_process.esc(totals.count)}
 				</span>
 			</div>
 			<div class="sp-board-totals">
@@ -205,7 +194,7 @@ sales_process.opportunity_board.Board = class OpportunityBoard {
 	}
 
 	card_html(card) {
-		const customer = this.esc(card.customer_name || card.name);
+		const customer = sales_process.esc(card.customer_name || card.name);
 		const weighted = ((card.amount || 0) * (card.probability || 0)) / 100;
 		const badges = [this.due_badge(card)];
 		if (card.lost_requested) {
@@ -228,22 +217,22 @@ sales_process.opportunity_board.Board = class OpportunityBoard {
 		}
 
 		return `<div class="kanban-card-wrapper sp-board-card" draggable="true" tabindex="0"
-				data-name="${this.esc(card.name)}">
+				data-name="${sales_process.esc(card.name)}">
 			<div class="kanban-card content">
 				<div class="kanban-card-body">
 					<div class="kanban-title-area">
 						<div class="kanban-card-title ellipsis" title="${customer}">${customer}</div>
-						<div class="sp-board-name text-muted">${this.esc(card.name)}</div>
+						<div class="sp-board-name text-muted">${sales_process.esc(card.name)}</div>
 					</div>
-					<div class="sp-board-amount" title="${this.esc(
+					<div class="sp-board-amount" title="${sales_process.esc(
 						__("Weighted {0}", [
 							format_currency(weighted, card.currency || this.currency),
 						])
 					)}">${this.money(card.amount, card.currency)}</div>
-					<div class="sp-board-owner text-muted ellipsis" title="${this.esc(
+					<div class="sp-board-owner text-muted ellipsis" title="${sales_process.esc(
 						__("Owner", null, "Opportunity Board")
 					)}">
-						${this.esc(card.sales_person)}
+						${sales_process.esc(card.sales_person)}
 					</div>
 					<div class="sp-board-badges">${badges.join("")}</div>
 				</div>
@@ -253,9 +242,9 @@ sales_process.opportunity_board.Board = class OpportunityBoard {
 
 	badge(label, color, title) {
 		// label: translated text without data; title: plain text, escaped here
-		return `<span class="indicator-pill no-indicator-dot ${color}" title="${this.esc(
+		return `<span class="indicator-pill no-indicator-dot ${color}" title="${sales_process.esc(
 			title || ""
-		)}">${this.esc(label)}</span>`;
+		)}">${sales_process.esc(label)}</span>`;
 	}
 
 	due_badge(card) {
@@ -418,8 +407,8 @@ sales_process.opportunity_board.Board = class OpportunityBoard {
 				message: __(
 					"Stages move one at a time: from {0} the next stage is {1}. Moving back is done by a manager from the opportunity's form.",
 					[
-						this.stage_label(from_stage),
-						this.stage_label(this.data.stages[from + 1].name),
+						sales_process.stage_label(from_stage),
+						sales_process.stage_label(this.data.stages[from + 1].name),
 					]
 				),
 				indicator: "orange",
@@ -430,7 +419,7 @@ sales_process.opportunity_board.Board = class OpportunityBoard {
 			frappe.show_alert({
 				message: __(
 					"A request to close {0} as lost is waiting for approval; it cannot move until that is decided.",
-					[this.esc(card.name)]
+					[sales_process.esc(card.name)]
 				),
 				indicator: "orange",
 			});
@@ -453,7 +442,7 @@ sales_process.opportunity_board.Board = class OpportunityBoard {
 					frappe.show_alert({
 						message: __(
 							"{0} is no longer where the board showed it; the board has been refreshed.",
-							[this.esc(card.name)]
+							[sales_process.esc(card.name)]
 						),
 						indicator: "orange",
 					});
@@ -462,7 +451,9 @@ sales_process.opportunity_board.Board = class OpportunityBoard {
 				}
 				if (!(data.can || {}).advance) {
 					frappe.show_alert({
-						message: __("You are not allowed to advance {0}.", [this.esc(card.name)]),
+						message: __("You are not allowed to advance {0}.", [
+							sales_process.esc(card.name),
+						]),
 						indicator: "red",
 					});
 					return;
@@ -473,8 +464,8 @@ sales_process.opportunity_board.Board = class OpportunityBoard {
 	}
 
 	advance_dialog(card, target, criteria) {
-		const customer = this.esc(card.customer_name || card.name);
-		const success = __("Moved to {0}", [this.stage_label(target)]);
+		const customer = sales_process.esc(card.customer_name || card.name);
+		const success = __("Moved to {0}", [sales_process.stage_label(target)]);
 		const run = (evidence, dialog) =>
 			frappe.call({
 				method: OpportunityBoard.API + "advance_stage",
@@ -490,49 +481,21 @@ sales_process.opportunity_board.Board = class OpportunityBoard {
 				},
 			});
 
-		if (!criteria.length) {
-			frappe.confirm(
-				__("Advance {0} ({1}) to {2}?", [
-					this.esc(card.name),
-					customer,
-					this.stage_label(target),
-				]),
-				() => run({})
-			);
-			return;
-		}
-
-		const intro = `<div class="text-muted" style="margin-bottom: var(--margin-sm)">
-			${__("Answer the exit criteria of {0} to move {1} ({2}) to {3}.", [
-				this.stage_label(card.stage),
-				this.esc(card.name),
+		sales_process.advance_dialog({
+			target: target,
+			criteria: criteria,
+			confirm_message: __("Advance {0} ({1}) to {2}?", [
+				sales_process.esc(card.name),
 				customer,
-				this.stage_label(target),
-			])}
-		</div>`;
-		const fields = [{ fieldname: "intro", fieldtype: "HTML", options: intro }].concat(
-			criteria.map((c, i) => ({
-				fieldname: `criterion_${i}`,
-				fieldtype: "Small Text",
-				label: this.esc(__(c.criterion)),
-				reqd: c.mandatory ? 1 : 0,
-				description: c.hint ? this.esc(__(c.hint)) : "",
-			}))
-		);
-
-		const dialog = new frappe.ui.Dialog({
-			title: __("Advance to {0}", [this.stage_label(target)]),
-			fields: fields,
-			primary_action_label: __("Advance"),
-			primary_action: (values) => {
-				const evidence = {};
-				criteria.forEach((c, i) => {
-					const answer = (values[`criterion_${i}`] || "").trim();
-					if (answer) evidence[c.criterion] = answer;
-				});
-				run(evidence, dialog);
-			},
+				sales_process.stage_label(target),
+			]),
+			intro: __("Answer the exit criteria of {0} to move {1} ({2}) to {3}.", [
+				sales_process.stage_label(card.stage),
+				sales_process.esc(card.name),
+				customer,
+				sales_process.stage_label(target),
+			]),
+			submit: run,
 		});
-		dialog.show();
 	}
 };

@@ -44,44 +44,38 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 
 	// --- helpers ----------------------------------------------------------------------------
 
-	esc(value) {
-		return frappe.utils.escape_html(
-			value === null || value === undefined ? "" : String(value)
-		);
-	}
-
 	text(stored) {
 		// Frappe stores markup typed into text fields escaped; show it as the user typed it
-		return this.esc(frappe.utils.html2text(stored || ""));
+		return sales_process.esc(frappe.utils.html2text(stored || ""));
 	}
 
 	money(value, currency) {
-		return this.esc(format_currency(value || 0, currency || this.currency));
+		return sales_process.esc(format_currency(value || 0, currency || this.currency));
 	}
 
 	link(doctype, name, label) {
-		return `<a href="${this.esc(frappe.utils.get_form_link(doctype, name))}">${this.esc(
+		return `<a href="${sales_process.esc(frappe.utils.get_form_link(doctype, name))}">${sales_process.esc(
 			label || name
 		)}</a>`;
 	}
 
 	badge(label, color, title) {
-		return `<span class="indicator-pill no-indicator-dot ${color}" title="${this.esc(
+		return `<span class="indicator-pill no-indicator-dot ${color}" title="${sales_process.esc(
 			title || ""
-		)}">${this.esc(label)}</span>`;
+		)}">${sales_process.esc(label)}</span>`;
 	}
 
 	date(value) {
-		return this.esc(frappe.format(value, { fieldtype: "Date" }));
+		return sales_process.esc(frappe.format(value, { fieldtype: "Date" }));
 	}
 
 	card(title, count, body, extra_class) {
 		const counter =
 			count === null || count === undefined
 				? ""
-				: `<span class="sp-wb-count">${this.esc(count)}</span>`;
+				: `<span class="sp-wb-count">${sales_process.esc(count)}</span>`;
 		return `<div class="sp-wb-card frappe-card ${extra_class || ""}">
-			<div class="sp-wb-card-head"><span class="sp-wb-card-title">${this.esc(
+			<div class="sp-wb-card-head"><span class="sp-wb-card-title">${sales_process.esc(
 				title
 			)}</span>${counter}</div>
 			<div class="sp-wb-card-body">${body}</div>
@@ -89,7 +83,7 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 	}
 
 	empty(text) {
-		return `<div class="text-muted sp-wb-none">${this.esc(text)}</div>`;
+		return `<div class="text-muted sp-wb-none">${sales_process.esc(text)}</div>`;
 	}
 
 	// --- loading ----------------------------------------------------------------------------
@@ -115,7 +109,7 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 		this.currency = data.forecast.currency || frappe.defaults.get_default("currency");
 		let notice = "";
 		if (!data.sales_person) {
-			notice = `<div class="sp-wb-notice text-muted">${this.esc(
+			notice = `<div class="sp-wb-notice text-muted">${sales_process.esc(
 				__(
 					"You are not linked to a Sales Person (Sales Person → Employee → User): personal panels are empty."
 				)
@@ -138,12 +132,12 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 
 	today_card(today) {
 		const body = `<div class="sp-wb-figures">
-			<div><div class="sp-wb-figure">${this.esc(today.minutes)}</div>
-				<div class="text-muted">${this.esc(__("Minutes"))}</div></div>
-			<div><div class="sp-wb-figure">${this.esc(today.effective_score)}</div>
-				<div class="text-muted">${this.esc(__("Effective score"))}</div></div>
-			<div><div class="sp-wb-figure">${this.esc(today.entries)}</div>
-				<div class="text-muted">${this.esc(__("Entries"))}</div></div>
+			<div><div class="sp-wb-figure">${sales_process.esc(today.minutes)}</div>
+				<div class="text-muted">${sales_process.esc(__("Minutes"))}</div></div>
+			<div><div class="sp-wb-figure">${sales_process.esc(today.effective_score)}</div>
+				<div class="text-muted">${sales_process.esc(__("Effective score"))}</div></div>
+			<div><div class="sp-wb-figure">${sales_process.esc(today.entries)}</div>
+				<div class="text-muted">${sales_process.esc(__("Entries"))}</div></div>
 		</div>`;
 		return this.card(__("Today", null, "Sales Workbench"), null, body);
 	}
@@ -151,11 +145,11 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 	forecast_card(forecast) {
 		const body = `<div class="sp-wb-figures">
 			<div><div class="sp-wb-figure">${this.money(forecast.weighted)}</div>
-				<div class="text-muted">${this.esc(__("Weighted forecast"))}</div></div>
+				<div class="text-muted">${sales_process.esc(__("Weighted forecast"))}</div></div>
 			<div><div class="sp-wb-figure">${this.money(forecast.amount)}</div>
-				<div class="text-muted">${this.esc(__("Open amount"))}</div></div>
-			<div><div class="sp-wb-figure">${this.esc(forecast.count)}</div>
-				<div class="text-muted">${this.esc(__("Open opportunities"))}</div></div>
+				<div class="text-muted">${sales_process.esc(__("Open amount"))}</div></div>
+			<div><div class="sp-wb-figure">${sales_process.esc(forecast.count)}</div>
+				<div class="text-muted">${sales_process.esc(__("Open opportunities"))}</div></div>
 		</div>`;
 		return this.card(__("Personal Forecast"), null, body);
 	}
@@ -170,7 +164,7 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 				${badges.join("")}
 				${this.badge(__(row.stage || ""), "blue", __("Stage"))}
 				<span class="text-muted">${this.money(row.amount, row.currency)}</span>
-				<span class="text-muted">${this.esc(row.sales_person)}</span>
+				<span class="text-muted">${sales_process.esc(row.sales_person)}</span>
 			</div>
 			${detail ? `<div class="sp-wb-row-detail text-muted">${detail}</div>` : ""}
 		</div>`;
@@ -184,7 +178,11 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 							row.days_left,
 							frappe.format(row.next_action_date, { fieldtype: "Date" })
 						);
-						return this.opp_line(row, [badge], this.esc(row.next_action || ""));
+						return this.opp_line(
+							row,
+							[badge],
+							sales_process.esc(row.next_action || "")
+						);
 					})
 					.join("")
 			: this.empty(__("No next actions in the coming 7 days."));
@@ -205,7 +203,7 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 								  ])
 								: __("{0}: founding anniversary, {1} years", [
 										customer,
-										this.esc(row.years),
+										sales_process.esc(row.years),
 								  ]);
 						return `<div class="sp-wb-row">
 							<div class="sp-wb-row-main">${text}</div>
@@ -234,9 +232,9 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 								${this.link("Customer", row.customer, row.customer_name)}</div>
 							<div class="sp-wb-row-meta"><span class="text-muted">${this.date(row.date)}</span>
 								${this.link("ToDo", row.name, __("Open", null, "Customer Care"))}
-								<button class="btn btn-xs btn-default sp-wb-care-done" data-todo="${this.esc(
+								<button class="btn btn-xs btn-default sp-wb-care-done" data-todo="${sales_process.esc(
 									row.name
-								)}">${this.esc(__("Done"))}</button></div>
+								)}">${sales_process.esc(__("Done"))}</button></div>
 							<div class="sp-wb-row-detail text-muted">${this.text(row.description)}</div>
 						</div>`;
 					})
@@ -269,7 +267,7 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 						this.opp_line(
 							row,
 							[this.due_badge(row.hours_left)],
-							this.esc(
+							sales_process.esc(
 								__("Stage due at {0}", [
 									frappe.format(row.stage_due_at, { fieldtype: "Datetime" }),
 								])
@@ -297,21 +295,21 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 
 	alert_line(alert, can_respond) {
 		const respond = can_respond
-			? `<button class="btn btn-xs btn-default sp-wb-respond" data-alert="${this.esc(
+			? `<button class="btn btn-xs btn-default sp-wb-respond" data-alert="${sales_process.esc(
 					alert.name
-			  )}">${this.esc(__("Respond"))}</button>`
+			  )}">${sales_process.esc(__("Respond"))}</button>`
 			: "";
 		return `<div class="sp-wb-row">
 			<div class="sp-wb-row-main">
 				${this.link("Help Alert", alert.name)}
-				<span class="text-muted">· ${this.esc(__(alert.reason || ""))}</span>
+				<span class="text-muted">· ${sales_process.esc(__(alert.reason || ""))}</span>
 				${respond}
 			</div>
 			<div class="sp-wb-row-meta">
 				${this.badge(__(alert.stage || ""), "blue", __("Stage"))}
 				${this.link("Sales Opportunity", alert.opportunity)}
-				<span class="text-muted">${this.esc(alert.raised_by_sales_person || alert.raised_by)}</span>
-				<span class="text-muted">${this.esc(__("{0} responses", [alert.responses]))}</span>
+				<span class="text-muted">${sales_process.esc(alert.raised_by_sales_person || alert.raised_by)}</span>
+				<span class="text-muted">${sales_process.esc(__("{0} responses", [alert.responses]))}</span>
 			</div>
 			<div class="sp-wb-row-detail text-muted">${this.text(alert.description)}</div>
 		</div>`;
@@ -319,7 +317,7 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 
 	alerts_card(alerts) {
 		const section = (title, rows, can_respond, none) =>
-			`<div class="sp-wb-section-title">${this.esc(title)}</div>` +
+			`<div class="sp-wb-section-title">${sales_process.esc(title)}</div>` +
 			(rows.length
 				? rows.map((a) => this.alert_line(a, can_respond)).join("")
 				: this.empty(none));
@@ -452,7 +450,7 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 						if (r.exc) return;
 						dialog.hide();
 						frappe.show_alert({
-							message: __("Daily log {0} saved", [this.esc(r.message)]),
+							message: __("Daily log {0} saved", [sales_process.esc(r.message)]),
 							indicator: "green",
 						});
 						this.refresh();
