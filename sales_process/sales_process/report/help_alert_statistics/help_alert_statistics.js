@@ -1,13 +1,14 @@
+// Copyright (c) 2026, sales_process developers
+// License: GNU General Public License v3. See license.txt
+
+// filter builders: sales_process.report_filters (public/js/sales_process.js)
 frappe.query_reports["Help Alert Statistics"] = {
 	filters: [
-		{
-			fieldname: "from_date",
-			label: __("From Date"),
-			fieldtype: "Date",
-			default: frappe.datetime.add_months(frappe.datetime.get_today(), -3),
-			reqd: 1,
-		},
-		{ fieldname: "to_date", label: __("To Date"), fieldtype: "Date", default: frappe.datetime.get_today(), reqd: 1 },
+		...sales_process.report_filters.dates({
+			from: frappe.datetime.add_months(frappe.datetime.get_today(), -3),
+			to: frappe.datetime.get_today(),
+			reqd: true,
+		}),
 		{
 			fieldname: "view",
 			label: __("View"),

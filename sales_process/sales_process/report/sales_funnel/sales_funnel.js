@@ -1,52 +1,13 @@
 // Copyright (c) 2026, sales_process developers
 // License: GNU General Public License v3. See license.txt
 
+// filter builders: sales_process.report_filters (public/js/sales_process.js)
 frappe.query_reports["Sales Funnel"] = {
 	filters: [
-		{
-			fieldname: "company",
-			label: __("Company"),
-			fieldtype: "Link",
-			options: "Company",
-			default: frappe.defaults.get_user_default("Company"),
-		},
-		{
-			fieldname: "from_date",
-			label: __("Created From"),
-			fieldtype: "Date",
-		},
-		{
-			fieldname: "to_date",
-			label: __("Created To"),
-			fieldtype: "Date",
-		},
-		{
-			fieldname: "sales_person",
-			label: __("Sales Person (with Team)"),
-			fieldtype: "Link",
-			options: "Sales Person",
-		},
-		{
-			fieldname: "territory",
-			label: __("Territory"),
-			fieldtype: "Link",
-			options: "Territory",
-		},
-		{
-			fieldname: "customer_group",
-			label: __("Customer Group"),
-			fieldtype: "Link",
-			options: "Customer Group",
-		},
-		{
-			fieldname: "chart_on",
-			label: __("Chart"),
-			fieldtype: "Select",
-			options: [
-				{ value: "Amount", label: __("Amount and Weighted Amount") },
-				{ value: "Count", label: __("Opportunities Entered and Now") },
-			],
-			default: "Amount",
-		},
+		...sales_process.report_filters.pipeline(),
+		sales_process.report_filters.select("chart_on", __("Chart"), [
+			["Amount", __("Amount and Weighted Amount")],
+			["Count", __("Opportunities Entered and Now")],
+		]),
 	],
 };

@@ -1,33 +1,23 @@
 // Copyright (c) 2026, sales_process developers
 // License: GNU General Public License v3. See license.txt
 
+// filter builders: sales_process.report_filters (public/js/sales_process.js)
 frappe.query_reports["Sales Leaderboard"] = {
 	filters: [
-		{
-			fieldname: "from_date",
-			label: __("From Date"),
-			fieldtype: "Date",
-			default: frappe.datetime.month_start(),
-			reqd: 1,
-		},
-		{
-			fieldname: "to_date",
-			label: __("To Date"),
-			fieldtype: "Date",
-			default: frappe.datetime.get_today(),
-			reqd: 1,
-		},
-		{
-			fieldname: "rank_by",
-			label: __("Rank By"),
-			fieldtype: "Select",
-			options: [
-				{ value: "Effective Score", label: __("Effective Score") },
-				{ value: "Minutes", label: __("Minutes") },
-				{ value: "Won Amount", label: __("Won Amount") },
+		...sales_process.report_filters.dates({
+			from: frappe.datetime.month_start(),
+			to: frappe.datetime.get_today(),
+			reqd: true,
+		}),
+		sales_process.report_filters.select(
+			"rank_by",
+			__("Rank By"),
+			[
+				["Effective Score", __("Effective Score")],
+				["Minutes", __("Minutes")],
+				["Won Amount", __("Won Amount")],
 			],
-			default: "Effective Score",
-			reqd: 1,
-		},
+			true
+		),
 	],
 };

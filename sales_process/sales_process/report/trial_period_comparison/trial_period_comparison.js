@@ -1,30 +1,19 @@
 // Copyright (c) 2026, sales_process developers
 // License: GNU General Public License v3. See license.txt
 
+// filter builders: sales_process.report_filters (public/js/sales_process.js)
 frappe.query_reports["Trial Period Comparison"] = {
 	filters: [
-		{
-			fieldname: "sales_person",
-			label: __("Sales Person"),
-			fieldtype: "Link",
-			options: "Sales Person",
-			reqd: 1,
-		},
+		sales_process.report_filters.sales_person(__("Sales Person"), true),
 		{
 			fieldname: "as_of",
 			label: __("As Of"),
 			fieldtype: "Date",
 			default: frappe.datetime.get_today(),
 		},
-		{
-			fieldname: "chart_on",
-			label: __("Chart"),
-			fieldtype: "Select",
-			options: [
-				{ value: "Minutes", label: __("Minutes") },
-				{ value: "Effective Score", label: __("Effective Score") },
-			],
-			default: "Minutes",
-		},
+		sales_process.report_filters.select("chart_on", __("Chart"), [
+			["Minutes", __("Minutes")],
+			["Effective Score", __("Effective Score")],
+		]),
 	],
 };
