@@ -22,6 +22,7 @@ fixtures = [
 	{"dt": "Sales Process Stage"},
 	{"dt": "Sales Activity Type"},
 	{"dt": "Help Alert Reason"},
+	{"dt": "Sales Lead Source"},
 ]
 before_uninstall = "sales_process.setup.install.before_uninstall"
 
@@ -33,6 +34,8 @@ permission_query_conditions = {
 	"Sales Daily Log": "sales_process.permissions.daily_log_query",
 	"Help Alert": "sales_process.permissions.help_alert_query",
 	"Experience Entry": "sales_process.permissions.experience_query",
+	"Sales Lead": "sales_process.permissions.lead_query",
+	"Sales Lead Log": "sales_process.permissions.lead_log_query",
 }
 has_permission = {
 	"Sales Opportunity": "sales_process.permissions.opportunity_has_permission",
@@ -40,6 +43,8 @@ has_permission = {
 	"Sales Daily Log": "sales_process.permissions.daily_log_has_permission",
 	"Help Alert": "sales_process.permissions.help_alert_has_permission",
 	"Experience Entry": "sales_process.permissions.experience_has_permission",
+	"Sales Lead": "sales_process.permissions.lead_has_permission",
+	"Sales Lead Log": "sales_process.permissions.lead_log_has_permission",
 }
 
 doc_events = {

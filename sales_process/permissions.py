@@ -98,3 +98,43 @@ def experience_has_permission(doc, ptype: str | None = None, user: str | None = 
 		return None
 	raiser = frappe.db.get_value("Help Alert", doc.source_help_alert, "raised_by_sales_person")
 	return None if hierarchy.in_scope(raiser, user) else False
+
+
+# --- leads (G5, A1) -------------------------------------------------------------------------------
+# One rule (lead.visible_criterion) for lists, single documents and reports: a held lead follows
+# its holder's scope; a pool lead is readable by those who may claim from its pool and changed
+# (other than by claim_lead / assign_lead) by managers only.
+
+
+def lead_query(user: str | None = None) -> str:
+	from sales_process.domain import lead
+
+	return lead.as_sql(lead.visible_criterion(frappe.qb.DocType("Sales Lead"), user))
+
+
+def lead_has_permission(doc, ptype: str | None = None, user: str | None = None, debug=False):
+	if doc.is_new():
+		return None  # creation: lead.prepare_new decides the holder and the pool
+	from sales_process.domain import lead
+
+	allowed = lead.can_access(doc.get("sales_person"), doc.get("pool"), ptype in READ_PTYPES, user)
+	return None if allowed else False
+
+
+def lead_log_query(user: str | None = None) -> str:
+	from sales_process.domain import lead
+
+	sl = frappe.qb.DocType("Sales Lead")
+	criterion = lead.visible_criterion(sl, user)
+	if criterion is None:
+		return ""
+	log = frappe.qb.DocType("Sales Lead Log")
+	return lead.as_sql(log.lead.isin(frappe.qb.from_(sl).select(sl.name).where(criterion)))
+
+
+def lead_log_has_permission(doc, ptype: str | None = None, user: str | None = None, debug=False):
+	from sales_process.domain import lead
+
+	row = frappe.db.get_value("Sales Lead", doc.lead, ["sales_person", "pool"], as_dict=True)
+	allowed = row and lead.can_access(row.sales_person, row.pool, ptype in READ_PTYPES, user)
+	return None if allowed else False

@@ -38,6 +38,14 @@ FIELDS: dict[str, tuple[str, object, bool]] = {
 	"bulk_entry_after_hour": ("int", 18, False),
 	"decline_threshold_percent": ("int", 40, True),
 	"trial_period_days": ("int", 90, True),
+	# leads and the pool (G4, G5, G2, G6)
+	"lead_hold_limit": ("int", 50, True),
+	"lead_cooldown_days": ("int", 7, False),
+	"lead_follow_up_days": ("int", 14, True),
+	"default_lead_pool": ("str", None, False),
+	"lead_pool_by_territory": ("check", 1, False),
+	"lead_web_form_rate_limit": ("int", 10, True),
+	"lead_score_min_history": ("int", 30, True),
 }
 
 

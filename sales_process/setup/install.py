@@ -14,10 +14,12 @@ def after_install():
 	backfill_normalized_identity()
 	set_role_permissions()
 	ensure_settings()
+	ensure_default_lead_pool()
 
 
 def after_migrate():
 	ensure_settings()
+	ensure_default_lead_pool()
 	report_stage_set_problems()
 
 
@@ -60,6 +62,22 @@ def ensure_settings():
 	if missing:
 		frappe.db.set_single_value(doctype, missing)
 	frappe.clear_document_cache(doctype, doctype)
+
+
+def ensure_default_lead_pool():
+	"""G5: a company-wide pool (公海) that new leads fall into, named in the settings; an existing
+	choice is kept."""
+	from sales_process.domain.lead import DEFAULT_POOL
+	from sales_process.domain.settings import get
+
+	current = get("default_lead_pool")
+	if current and frappe.db.exists("Sales Lead Pool", current):
+		return
+	if not frappe.db.exists("Sales Lead Pool", DEFAULT_POOL):
+		frappe.get_doc({"doctype": "Sales Lead Pool", "pool_name": DEFAULT_POOL, "enabled": 1}).insert(
+			ignore_permissions=True
+		)
+	frappe.db.set_single_value("Sales Process Settings", "default_lead_pool", DEFAULT_POOL)
 
 
 def report_stage_set_problems() -> list[str]:

@@ -1,0 +1,626 @@
+"""Lead rules (G1, G3–G5): creation, duplicate protection, the pool and its moves.
+
+Every channel (web form, email, Data Import, REST, desk) inserts a Sales Lead, and the controller
+hands the new document to `prepare_new`. Every later move of the holder or the status goes
+through `transition`, which saves past the controller's guard on protected fields and writes one
+Sales Lead Log row (`write_log` / `write_logs` are the only writers of that log).
+
+Locking (G3, G5 race-free): every check that reads other leads' holders first takes the default
+pool's row lock (`_queue`), then the lead's own row, then customers and opportunities. Claims,
+assignments and new leads therefore queue one after another instead of deciding on stale reads
+or deadlocking on the gap locks of the identity indexes; the order is the same on every path.
+"""
+
+import frappe
+from frappe import _
+from frappe.query_builder.functions import Count, IfNull
+from frappe.utils import add_days, cint, cstr, get_datetime, now_datetime
+
+from sales_process.domain import hierarchy, normalize
+from sales_process.domain.opportunity import MAX_REASON, ProcessError
+from sales_process.domain.settings import get_settings
+
+DOCTYPE = "Sales Lead"
+LOG = "Sales Lead Log"
+OPEN_STATUSES = ("New", "Contacted", "Qualified")
+# fields only the process sets; a form or REST edit of them is refused (like O4)
+PROTECTED_FIELDS = (
+	"sales_person",
+	"pool",
+	"status",
+	"held_since",
+	"last_contact_at",
+	"customer",
+	"opportunity",
+)
+IDENTITY = {
+	"normalized_company": ("company_name", normalize.company_name),
+	"normalized_phone": ("phone", normalize.phone),
+	"normalized_email": ("email", normalize.email),
+	"normalized_tax_id": ("tax_id", normalize.tax_id),
+}
+# Customer's normalised identity columns (custom fields, O2) for the same keys
+CUSTOMER_IDENTITY = {
+	"normalized_company": "sp_normalized_name",
+	"normalized_phone": "sp_normalized_phone",
+	"normalized_email": "sp_normalized_email",
+	"normalized_tax_id": "sp_normalized_tax_id",
+}
+DEFAULT_SOURCE = "Other"
+DEFAULT_POOL = "公海"
+
+
+class DuplicateLead(frappe.DuplicateEntryError):
+	"""G3: the company (by a normalised key) is already someone's lead or open opportunity.
+	`holder` names the Sales Person (None: the matching lead is in the pool). A DuplicateEntryError
+	(HTTP 409), which Frappe's inbound mail catches to thread the mail onto the existing lead."""
+
+	http_status_code = 409
+	holder: str | None = None
+	match: str | None = None
+
+
+class LeadTaken(frappe.ValidationError):
+	"""G5: the lead was claimed or assigned a moment ago by someone else."""
+
+	http_status_code = 409
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def me(user: str | None = None) -> str | None:
+	return hierarchy.sales_person_of(user or frappe.session.user)
+
+
+def _queue():
+	"""One row every holder decision waits for (see the module docstring)."""
+	pool = default_pool()
+	p = frappe.qb.DocType("Sales Lead Pool")
+	frappe.qb.from_(p).select(p.name).where(p.name == pool).for_update().run()
+
+
+def load(name: str, ptype: str = "write", for_update: bool = True):
+	"""get + permission check (+ row lock)."""
+	if not name or not isinstance(name, str):
+		frappe.throw(_("Lead is required."), frappe.MandatoryError)
+	if not frappe.db.exists(DOCTYPE, name):
+		frappe.throw(_("Lead {0} does not exist.").format(name), frappe.DoesNotExistError)
+	doc = frappe.get_doc(DOCTYPE, name, for_update=for_update)
+	doc.check_permission(ptype)
+	return doc
+
+
+def clean_reason(reason, required: bool = True) -> str | None:
+	if reason is not None and not isinstance(reason, str):
+		frappe.throw(_("The reason must be text."), frappe.ValidationError)
+	reason = cstr(reason).strip()
+	if required and not reason:
+		frappe.throw(_("A reason is required."), frappe.MandatoryError)
+	if len(reason) > MAX_REASON:
+		frappe.throw(
+			_("The reason is longer than {0} characters.").format(MAX_REASON), frappe.ValidationError
+		)
+	return reason or None
+
+
+def _require_open(doc):
+	if doc.status not in OPEN_STATUSES:
+		frappe.throw(
+			_("Lead {0} is {1}; it no longer moves.").format(doc.name, _(doc.status, context=DOCTYPE)),
+			ProcessError,
+		)
+
+
+def _require_enabled(sales_person: str):
+	if (
+		not sales_person
+		or not isinstance(sales_person, str)
+		or not frappe.db.exists("Sales Person", sales_person)
+	):
+		frappe.throw(_("Sales Person {0} does not exist.").format(sales_person), frappe.LinkValidationError)
+	if not frappe.db.get_value("Sales Person", sales_person, "enabled"):
+		frappe.throw(_("Sales Person {0} is disabled.").format(sales_person), ProcessError)
+
+
+# --- the log (G1) ----------------------------------------------------------------------------------
+
+
+def write_log(
+	lead: str,
+	action: str,
+	from_sp: str | None = None,
+	to_sp: str | None = None,
+	reason: str | None = None,
+	pool: str | None = None,
+	at=None,
+) -> str:
+	log = frappe.get_doc(
+		{
+			"doctype": LOG,
+			"lead": lead,
+			"action": action,
+			"from_sales_person": from_sp,
+			"to_sales_person": to_sp,
+			"pool": pool,
+			"reason": reason,
+			"at": at or now_datetime(),
+			"by_user": frappe.session.user,
+		}
+	)
+	log.flags.from_process = True
+	log.insert(ignore_permissions=True)
+	return log.name
+
+
+LOG_FIELDS = [
+	"creation",
+	"modified",
+	"owner",
+	"modified_by",
+	"docstatus",
+	"idx",
+	"lead",
+	"action",
+	"from_sales_person",
+	"to_sales_person",
+	"pool",
+	"reason",
+	"at",
+	"by_user",
+]
+
+
+def write_logs(rows: list[tuple]) -> int:
+	"""Bulk variant for jobs: `rows` are (lead, action, from_sp, to_sp, pool, reason), one
+	multi-row insert (no per-row document)."""
+	from sales_process.domain.bulk import insert_autoincrement
+
+	now, user = now_datetime(), frappe.session.user
+	return insert_autoincrement(
+		LOG,
+		LOG_FIELDS,
+		[
+			(now, now, user, user, 0, 0, lead, action, f, t, pool, reason, now, user)
+			for lead, action, f, t, pool, reason in rows
+		],
+	)
+
+
+# --- pools (G4, G5) --------------------------------------------------------------------------------
+
+
+def default_pool() -> str:
+	pool = get_settings().default_lead_pool
+	if not pool or not frappe.db.exists("Sales Lead Pool", pool):
+		frappe.throw(_("No default lead pool is configured in Sales Process Settings."), ProcessError)
+	return pool
+
+
+def pool_for(territory: str | None) -> str:
+	"""The enabled pool of the territory or its nearest parent territory (setting), else the
+	default pool."""
+	if territory and get_settings().lead_pool_by_territory:
+		t = frappe.qb.DocType("Territory")
+		p = frappe.qb.DocType("Sales Lead Pool")
+		bounds = frappe.db.get_value("Territory", territory, ["lft", "rgt"])
+		if bounds:
+			rows = (
+				frappe.qb.from_(p)
+				.join(t)
+				.on(t.name == p.territory)
+				.select(p.name)
+				.where((p.enabled == 1) & (t.lft <= bounds[0]) & (t.rgt >= bounds[1]))
+				.orderby(t.lft, order=frappe.qb.desc)
+				.limit(1)
+				.run()
+			)
+			if rows:
+				return rows[0][0]
+	return default_pool()
+
+
+def can_claim_from(pool: str | None, sales_person: str | None) -> bool:
+	"""A pool says who may claim from it: members of `claimable_by`'s subtree, or everyone."""
+	if not sales_person or not pool:
+		return False
+	row = frappe.db.get_value("Sales Lead Pool", pool, ["enabled", "claimable_by"], as_dict=True)
+	if not row or not row.enabled:
+		return False
+	return not row.claimable_by or hierarchy.is_within(sales_person, row.claimable_by)
+
+
+def claimable_pools_query(sales_person: str):
+	"""The enabled pools `sales_person` may claim from, as a frappe.qb subquery of names."""
+	p = frappe.qb.DocType("Sales Lead Pool")
+	c = frappe.qb.DocType("Sales Person")
+	lft, rgt = hierarchy.bounds(sales_person) or (1, 0)
+	return (
+		frappe.qb.from_(p)
+		.left_join(c)
+		.on(c.name == p.claimable_by)
+		.select(p.name)
+		.where((p.enabled == 1) & ((IfNull(p.claimable_by, "") == "") | ((c.lft <= lft) & (c.rgt >= rgt))))
+	)
+
+
+def visible_criterion(table, user: str | None = None):
+	"""The leads `user` may see, as a criterion on `table` (frappe.qb.DocType("Sales Lead")); None
+	for managers. Held leads within the user's scope (A1), and pool leads of pools the user may
+	claim from (G5). Permission hooks and reports both use it."""
+	user = user or frappe.session.user
+	if hierarchy.is_scope_free(user):
+		return None
+	held = hierarchy.scope_criterion(table.sales_person, user)
+	mine = me(user)
+	if not mine:
+		return held
+	return held | ((IfNull(table.sales_person, "") == "") & table.pool.isin(claimable_pools_query(mine)))
+
+
+def can_access(sales_person: str | None, pool: str | None, read: bool, user: str | None = None) -> bool:
+	"""`visible_criterion` for one lead; pool leads are read-only to non-managers."""
+	user = user or frappe.session.user
+	if sales_person:
+		return hierarchy.in_scope(sales_person, user)
+	return hierarchy.is_scope_free(user) or (read and can_claim_from(pool, me(user)))
+
+
+def as_sql(criterion) -> str:
+	"""A criterion as a permission_query_conditions string ("" for no restriction)."""
+	if criterion is None:
+		return ""
+	return f"({criterion.get_sql(with_namespace=True, quote_char='`')})"
+
+
+def follow_up_days(pool: str | None) -> int:
+	days = cint(frappe.db.get_value("Sales Lead Pool", pool, "follow_up_days")) if pool else 0
+	return days or get_settings().lead_follow_up_days
+
+
+# --- identity and G3 -------------------------------------------------------------------------------
+
+
+def set_identity(doc):
+	for target, (source, fn) in IDENTITY.items():
+		doc.set(target, fn(doc.get(source)) or None)
+
+
+def check_identity(doc, holder: str | None):
+	"""G3 for a lead about to be held by `holder` (None: the pool), e.g. on conversion: queue, then
+	refuse a match (DuplicateLead, naming the holder)."""
+	set_identity(doc)
+	_queue()
+	check_duplicate(doc, holder)
+
+
+def check_duplicate(doc, holder: str | None):
+	"""G3: refuse when a normalised key of `doc` matches another open lead, or a customer with an
+	open opportunity of someone other than `holder`. Callers hold `_queue()` already."""
+	keys = {k: doc.get(k) for k in IDENTITY if doc.get(k)}
+	if not keys:
+		return
+	sl = frappe.qb.DocType(DOCTYPE)
+	condition = None
+	for field, value in keys.items():
+		term = sl[field] == value
+		condition = term if condition is None else condition | term
+	query = (
+		frappe.qb.from_(sl)
+		.select(sl.name, sl.sales_person, sl.company_name, sl.lead_name)
+		.where(condition & sl.status.isin(OPEN_STATUSES))
+		.orderby(sl.creation)
+		.limit(1)
+		.for_update()
+	)
+	if not doc.is_new():
+		query = query.where(sl.name != doc.name)
+	rows = query.run(as_dict=True)
+	if rows:
+		clash = rows[0]
+		if clash.sales_person:
+			_refuse_duplicate(
+				_(
+					"{0} already holds lead {1} ({2}), which matches by company name, phone, email or tax ID."
+				).format(clash.sales_person, clash.name, clash.company_name or clash.lead_name),
+				clash.sales_person,
+				clash.name,
+			)
+		_refuse_duplicate(
+			_(
+				"Lead {0} ({1}) in the pool matches by company name, phone, email or tax ID; claim it instead."
+			).format(clash.name, clash.company_name or clash.lead_name),
+			None,
+			clash.name,
+		)
+
+	c = frappe.qb.DocType("Customer")
+	condition = None
+	for field, value in keys.items():
+		term = c[CUSTOMER_IDENTITY[field]] == value
+		condition = term if condition is None else condition | term
+	customers = [
+		r[0] for r in frappe.qb.from_(c).select(c.name).where(condition).orderby(c.name).for_update().run()
+	]
+	if not customers:
+		return
+	o = frappe.qb.DocType("Sales Opportunity")
+	query = (
+		frappe.qb.from_(o)
+		.select(o.name, o.sales_person, o.customer)
+		.where(o.customer.isin(customers) & (o.status == "Open"))
+		.orderby(o.creation)
+		.limit(1)
+		.for_update()
+	)
+	if holder:
+		query = query.where(o.sales_person != holder)
+	rows = query.run(as_dict=True)
+	if rows:
+		clash = rows[0]
+		_refuse_duplicate(
+			_(
+				"{0} already owns open opportunity {1} for customer {2}, which matches by company name, phone, email or tax ID."
+			).format(clash.sales_person, clash.name, clash.customer),
+			clash.sales_person,
+			clash.name,
+		)
+
+
+def _refuse_duplicate(message: str, holder: str | None, match: str):
+	error = DuplicateLead(message)
+	error.holder, error.match = holder, match
+	frappe.msgprint(message, title=_("Duplicate Lead"), indicator="red")
+	raise error
+
+
+# --- creation (G1–G4) ------------------------------------------------------------------------------
+
+
+def prepare_new(doc):
+	"""Called from the controller's before_insert, whatever the channel. Input types were checked
+	already (SalesLead._validate_links)."""
+	if not (cstr(doc.company_name).strip() or cstr(doc.lead_name).strip()):
+		frappe.throw(_("A lead needs a company name or a contact person."), frappe.MandatoryError)
+	user = frappe.session.user
+	mine = me(user)
+	holder = doc.sales_person or None
+	if holder:
+		_require_enabled(holder)
+		if not (hierarchy.is_scope_free(user) or (mine and hierarchy.is_within(holder, mine))):
+			frappe.throw(_("You can only enter leads for yourself or your team."), frappe.PermissionError)
+	elif mine and not hierarchy.is_scope_free(user):
+		holder = mine  # a salesperson's own entry is theirs
+
+	doc.update(
+		{
+			"status": "New",
+			"customer": None,
+			"opportunity": None,
+			"last_contact_at": None,
+			"sales_person": holder,
+			"held_since": now_datetime() if holder else None,
+			"pool": pool_for(doc.territory),
+		}
+	)
+	if not doc.source and frappe.db.exists("Sales Lead Source", DEFAULT_SOURCE):
+		doc.source = DEFAULT_SOURCE
+	set_identity(doc)
+	_queue()
+	if holder == mine and holder:
+		check_hold_limit(holder)
+	check_duplicate(doc, holder)
+
+
+def after_insert(doc):
+	write_log(
+		doc.name,
+		"Import" if frappe.flags.in_import else "Create",
+		to_sp=doc.sales_person,
+		pool=doc.pool,
+		at=doc.held_since,
+	)
+
+
+def guard(doc):
+	"""Protected fields move through `transition` only; a converted lead is read-only (G7)."""
+	if doc.is_new() or doc.flags.sales_process_transition:
+		return
+	before = doc.get_doc_before_save()
+	if not before:
+		return
+	if before.status == "Converted":
+		frappe.throw(
+			_("Lead {0} is converted and read-only.").format(doc.name), ProcessError, title=_("Not Allowed")
+		)
+	changed = [f for f in PROTECTED_FIELDS if cstr(before.get(f)) != cstr(doc.get(f))]
+	if changed:
+		labels = ", ".join(_(doc.meta.get_label(f)) for f in changed)
+		frappe.throw(
+			_(
+				"{0} cannot be edited directly. Use Claim, Release, Assign, Convert or Disqualify on the lead."
+			).format(labels),
+			ProcessError,
+			title=_("Not Allowed"),
+		)
+	set_identity(doc)
+	if any(cstr(before.get(f)) != cstr(doc.get(f)) for f in IDENTITY):
+		_queue()
+		check_duplicate(doc, doc.sales_person)
+
+
+def transition(doc, action: str, changes: dict, reason: str | None = None):
+	"""The only way to change protected fields: save with the transition flag and log the move."""
+	before = doc.sales_person
+	doc.update(changes)
+	doc.flags.sales_process_transition = True
+	doc.save(ignore_permissions=True)  # the caller checked permission (load)
+	write_log(doc.name, action, from_sp=before, to_sp=doc.sales_person, reason=reason, pool=doc.pool)
+	return doc
+
+
+def record_contact(lead: str, at=None):
+	"""A daily log on the lead (G7): its last contact, and New → Contacted with a Contact log row."""
+	at = at or now_datetime()
+	row = frappe.db.get_value(
+		DOCTYPE, lead, ["status", "sales_person", "pool", "last_contact_at"], as_dict=True, for_update=True
+	)
+	if not row:
+		frappe.throw(_("Lead {0} does not exist.").format(lead), frappe.DoesNotExistError)
+	changes = {}
+	if not row.last_contact_at or row.last_contact_at < get_datetime(at):
+		changes["last_contact_at"] = at
+	if row.status == "New":
+		changes["status"] = "Contacted"
+	if changes:
+		frappe.db.set_value(DOCTYPE, lead, changes, update_modified=False)
+	if row.status == "New":
+		write_log(lead, "Contact", from_sp=row.sales_person, to_sp=row.sales_person, pool=row.pool, at=at)
+
+
+# --- G5: the pool ----------------------------------------------------------------------------------
+
+
+def held_count(sales_person: str) -> int:
+	sl = frappe.qb.DocType(DOCTYPE)
+	return (
+		frappe.qb.from_(sl)
+		.select(Count("*"))
+		.where((sl.sales_person == sales_person) & sl.status.isin(OPEN_STATUSES))
+		.run()[0][0]
+	)
+
+
+def check_hold_limit(sales_person: str):
+	limit = get_settings().lead_hold_limit
+	if held_count(sales_person) >= limit:
+		frappe.throw(
+			_("{0} already holds {1} leads, the most allowed; release one first.").format(
+				sales_person, limit
+			),
+			ProcessError,
+			title=_("Hold Limit Reached"),
+		)
+
+
+def check_cooldown(lead: str, sales_person: str):
+	"""No claiming back a lead you released or let return within the cool-down."""
+	days = get_settings().lead_cooldown_days
+	if days <= 0:
+		return
+	log = frappe.qb.DocType(LOG)
+	rows = (
+		frappe.qb.from_(log)
+		.select(log.at)
+		.where(
+			(log.lead == lead)
+			& (log.from_sales_person == sales_person)
+			& log.action.isin(("Release", "Return"))
+			& (log.at > add_days(now_datetime(), -days))
+		)
+		.orderby(log.at, order=frappe.qb.desc)
+		.limit(1)
+		.run()
+	)
+	if rows:
+		frappe.throw(
+			_("You gave up lead {0} on {1}; it can be claimed back {2} days after that.").format(
+				lead, frappe.format(rows[0][0], "Datetime"), days
+			),
+			ProcessError,
+			title=_("Cool-down"),
+		)
+
+
+def _refuse_if_held(doc):
+	if doc.sales_person:
+		frappe.throw(
+			_("Lead {0} is already held by {1}.").format(doc.name, doc.sales_person),
+			LeadTaken,
+			title=_("Lead Already Claimed"),
+		)
+
+
+def claim(name: str):
+	"""G5: a salesperson takes a pool lead."""
+	load(name, "read", for_update=False)  # permission first: the pool must be visible to the caller
+	mine = me()
+	if not mine:
+		frappe.throw(
+			_(
+				"You are not linked to a Sales Person (Sales Person → Employee → User), so you cannot claim leads."
+			),
+			ProcessError,
+		)
+	_queue()
+	doc = frappe.get_doc(DOCTYPE, name, for_update=True)  # the latest holder, locked
+	_require_open(doc)
+	_refuse_if_held(doc)
+	if not can_claim_from(doc.pool, mine):
+		frappe.throw(_("You may not claim leads from pool {0}.").format(doc.pool), frappe.PermissionError)
+	check_cooldown(doc.name, mine)
+	check_hold_limit(mine)
+	check_duplicate(doc, mine)
+	return transition(doc, "Claim", {"sales_person": mine, "held_since": now_datetime()})
+
+
+def can_manage(doc, user: str) -> bool:
+	"""Sales Managers; a superior for leads of their team; a team lead for pool leads they may
+	claim from."""
+	if hierarchy.is_scope_free(user):
+		return True
+	mine = me(user)
+	if not hierarchy.has_subordinates(mine):
+		return False
+	if doc.sales_person:
+		return hierarchy.is_within(doc.sales_person, mine)
+	return can_claim_from(doc.pool, mine)
+
+
+def assign(name: str, sales_person: str, reason: str | None = None):
+	"""G5: a manager gives a lead (from the pool or from someone in their team) to a salesperson."""
+	load(name, "read", for_update=False)
+	user = frappe.session.user
+	reason = clean_reason(reason, required=False)
+	_queue()
+	doc = frappe.get_doc(DOCTYPE, name, for_update=True)
+	if not can_manage(doc, user):
+		frappe.throw(_("Only a manager can assign leads."), frappe.PermissionError)
+	_require_open(doc)
+	_require_enabled(sales_person)
+	if not hierarchy.is_scope_free(user) and not hierarchy.is_within(sales_person, me(user)):
+		frappe.throw(_("You can only assign leads to someone in your own team."), frappe.PermissionError)
+	if sales_person == doc.sales_person:
+		frappe.throw(_("{0} already holds this lead.").format(sales_person), ProcessError)
+	check_duplicate(doc, sales_person)
+	return transition(doc, "Assign", {"sales_person": sales_person, "held_since": now_datetime()}, reason)
+
+
+def release(name: str, reason: str):
+	"""G5: the holder (or their manager) puts the lead back into its pool, with a reason."""
+	doc = load(name)
+	user = frappe.session.user
+	reason = clean_reason(reason)
+	_require_open(doc)
+	if not doc.sales_person:
+		frappe.throw(_("Lead {0} is already in the pool.").format(doc.name), ProcessError)
+	if doc.sales_person != me(user) and not can_manage(doc, user):
+		frappe.throw(
+			_("Only the holder or their manager can release lead {0}.").format(doc.name),
+			frappe.PermissionError,
+		)
+	return transition(doc, "Release", {"sales_person": None, "held_since": None}, reason)
+
+
+def disqualify(name: str, reason: str):
+	"""Not a real prospect (spam, no need, unreachable): closed, with a reason."""
+	doc = load(name)
+	user = frappe.session.user
+	reason = clean_reason(reason)
+	_require_open(doc)
+	if doc.sales_person != me(user) and not can_manage(doc, user):
+		frappe.throw(
+			_("Only the holder or a manager can disqualify lead {0}.").format(doc.name),
+			frappe.PermissionError,
+		)
+	return transition(doc, "Disqualify", {"status": "Disqualified"}, reason)
