@@ -345,6 +345,28 @@ def funnel_chart(rows: list[dict], measure: str = "Amount") -> dict:
 	return {"data": {"labels": labels, "datasets": datasets}, "type": "bar"}
 
 
+def open_pipeline(filters=None, user: str | None = None) -> list[dict]:
+	"""The funnel's open stages (R1) in process order, every one even when empty: count, amount and
+	weighted amount as `funnel` has them, without the stage history (which reads the whole log) —
+	for the workspace chart. An open stage holds exactly the open opportunities (O4)."""
+	f = _filters(filters)
+	current = _current(f, user, now_datetime())
+	rows = []
+	for s in stages():
+		if s.is_won or s.is_lost:
+			continue
+		c = current.get(s.name) or frappe._dict()
+		rows.append(
+			{
+				"stage": s.name,
+				"count": cint(c.count),
+				"amount": _round(c.amount),
+				"weighted_amount": _round(c.weighted_amount),
+			}
+		)
+	return rows
+
+
 # --- R2: forecast ----------------------------------------------------------------------------------
 
 
