@@ -12,12 +12,14 @@ from frappe.utils import add_days, cint, flt, get_datetime, getdate, now_datetim
 
 from sales_process.domain import care_reminders, hierarchy
 from sales_process.domain.help_alert import visibility
+from sales_process.domain.settings import get_settings
 
 APPOINTMENT_DAYS = 7
 LIMIT_ALERTS = 10
 LIMIT_NEAR_CONFISCATION = 20
 LIMIT_PIPELINE = 50
 LIMIT_APPOINTMENTS = 50
+LIMIT_LEADS = 20
 
 
 @frappe.whitelist()
@@ -40,6 +42,7 @@ def get_workbench() -> dict:
 		"pipeline": _pipeline(opp, user, now) if can_read_opportunities else [],
 		"today": _today(user, day),
 		"forecast": _forecast(opp, user) if can_read_opportunities else _empty_forecast(),
+		"leads": _leads(user, now) if frappe.has_permission("Sales Lead", "read") else _no_leads(),
 	}
 
 
@@ -282,4 +285,88 @@ def _today(user, day) -> dict:
 		"minutes": cint(row.minutes),
 		"effective_score": flt(row.effective_score, 2),
 		"entries": cint(row.entries),
+	}
+
+
+# --- leads (G5, G8) -----------------------------------------------------------------------------------
+
+
+def _no_leads() -> dict:
+	return {"follow_up": [], "held": 0, "hold_limit": 0, "pool": [], "pool_count": 0, "can_claim": False}
+
+
+def _leads(user, now) -> dict:
+	"""My leads to follow up — the open leads I hold, the one the stale-lead job returns to the pool
+	first at the top (`lead_follow_up.return_due`) — and the pool: open leads without a holder in the pools I
+	may claim from (managers: every pool), best score first."""
+	from sales_process.domain import lead as lead_domain
+	from sales_process.domain.lead_follow_up import return_due
+
+	mine = hierarchy.sales_person_of(user)
+	sl = frappe.qb.DocType("Sales Lead")
+	is_open = sl.status.isin(lead_domain.OPEN_STATUSES)
+	follow_up, held = [], 0
+	if mine:
+		due = return_due(sl)
+		rows = (
+			frappe.qb.from_(sl)
+			.select(
+				sl.name,
+				sl.company_name,
+				sl.lead_name,
+				sl.status,
+				sl.score,
+				sl.source,
+				sl.pool,
+				sl.last_contact_at,
+				sl.held_since,
+				due.as_("return_due"),
+			)
+			.where((sl.sales_person == mine) & is_open)
+			.orderby(due)
+			.orderby(sl.name)
+			.limit(LIMIT_LEADS)
+			.run(as_dict=True)
+		)
+		for row in rows:
+			row.hours_left = (
+				round((get_datetime(row.return_due) - now).total_seconds() / 3600, 1)
+				if row.return_due
+				else None
+			)
+			follow_up.append(row)
+		held = lead_domain.held_count(mine)
+
+	in_pool = sl.sales_person.isnull() & is_open
+	criterion = lead_domain.visible_criterion(sl, user)
+	if criterion is not None:
+		in_pool &= criterion
+	pool = (
+		frappe.qb.from_(sl)
+		.select(
+			sl.name,
+			sl.company_name,
+			sl.lead_name,
+			sl.status,
+			sl.score,
+			sl.source,
+			sl.territory,
+			sl.pool,
+			sl.creation,
+		)
+		.where(in_pool)
+		.orderby(sl.score, order=Order.desc)
+		.orderby(sl.creation, order=Order.desc)
+		.orderby(sl.name)
+		.limit(LIMIT_LEADS)
+		.run(as_dict=True)
+	)
+	pool_count = frappe.qb.from_(sl).select(Count(sl.name)).where(in_pool).run()[0][0]
+	return {
+		"follow_up": follow_up,
+		"held": cint(held),
+		"hold_limit": get_settings().lead_hold_limit,
+		"pool": pool,
+		"pool_count": cint(pool_count),
+		"can_claim": bool(mine),
 	}

@@ -15,11 +15,13 @@ def after_install():
 	set_role_permissions()
 	ensure_settings()
 	ensure_default_lead_pool()
+	ensure_lead_kanban()
 
 
 def after_migrate():
 	ensure_settings()
 	ensure_default_lead_pool()
+	ensure_lead_kanban()
 	report_stage_set_problems()
 
 
@@ -78,6 +80,38 @@ def ensure_default_lead_pool():
 			ignore_permissions=True
 		)
 	frappe.db.set_single_value("Sales Process Settings", "default_lead_pool", DEFAULT_POOL)
+
+
+LEAD_KANBAN = "Sales Leads"
+LEAD_KANBAN_COLUMNS = (
+	("New", "Blue"),
+	("Contacted", "Orange"),
+	("Qualified", "Purple"),
+	("Converted", "Green"),
+	("Disqualified", "Gray"),
+)
+
+
+def ensure_lead_kanban():
+	"""G8: a public Kanban board of the leads by status. Moving a card to another column saves the
+	status, which only the process sets: the lead's guard refuses it and the desk puts the card back."""
+	if frappe.db.exists("Kanban Board", LEAD_KANBAN):
+		return
+	frappe.get_doc(
+		{
+			"doctype": "Kanban Board",
+			"kanban_board_name": LEAD_KANBAN,
+			"reference_doctype": "Sales Lead",
+			"field_name": "status",
+			"private": 0,
+			"show_labels": 1,
+			"fields": '["sales_person", "score", "source"]',
+			"columns": [
+				{"column_name": status, "status": "Active", "indicator": color, "order": "[]"}
+				for status, color in LEAD_KANBAN_COLUMNS
+			],
+		}
+	).insert(ignore_permissions=True)
 
 
 def report_stage_set_problems() -> list[str]:

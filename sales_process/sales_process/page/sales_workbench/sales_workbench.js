@@ -25,6 +25,7 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 	static METHOD = "sales_process.api.workbench.get_workbench";
 	static ADD_LOG = "sales_process.api.daily_log.add_log";
 	static RESPOND = "sales_process.api.help_alert.respond";
+	static CLAIM_LEAD = "sales_process.api.lead.claim_lead";
 	static DUE_SOON_HOURS = 48;
 	static STYLE_ID = "sales-process-workbench-style";
 
@@ -124,6 +125,8 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 				${this.care_card(data.care_reminders || [])}
 				${this.near_confiscation_card(data.near_confiscation)}
 				${this.alerts_card(data.help_alerts)}
+				${this.follow_up_card(data.leads)}
+				${this.lead_pool_card(data.leads)}
 				${this.pipeline_card(data.pipeline)}
 			</div>`);
 	}
@@ -329,9 +332,101 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 		return this.card(__("Help Alerts"), count, body);
 	}
 
+	// --- leads (G5) ------------------------------------------------------------------------
+
+	lead_title(row) {
+		const title = row.company_name || row.lead_name || row.name;
+		const person = row.company_name && row.lead_name ? ` · ${sales_process.esc(row.lead_name)}` : "";
+		return `${this.link("Sales Lead", row.name, title)}<span class="text-muted">${person}</span>`;
+	}
+
+	lead_meta(row) {
+		const statuses = { New: "blue", Contacted: "orange", Qualified: "purple" };
+		return [
+			this.badge(__(row.status, null, "Sales Lead"), statuses[row.status] || "gray", __("Status")),
+			this.badge(__("Score {0}", [row.score || 0]), "gray", __("Score", null, "Sales Lead")),
+			row.source ? `<span class="text-muted">${sales_process.esc(__(row.source))}</span>` : "",
+		].join("");
+	}
+
+	follow_up_card(leads) {
+		// the held leads the stale-lead job returns to the pool first are at the top
+		const rows = leads.follow_up;
+		const body = rows.length
+			? rows
+					.map((row) => {
+						const due = row.hours_left === null ? "" : this.return_badge(row.hours_left);
+						const contact = row.last_contact_at
+							? __("Last contact {0}", [frappe.datetime.comment_when(row.last_contact_at)])
+							: __("No contact yet");
+						return `<div class="sp-wb-row sp-wb-lead" data-lead="${sales_process.esc(row.name)}">
+							<div class="sp-wb-row-main">${this.lead_title(row)}</div>
+							<div class="sp-wb-row-meta">${due}${this.lead_meta(row)}</div>
+							<div class="sp-wb-row-detail text-muted">${sales_process.esc(contact)}</div>
+						</div>`;
+					})
+					.join("")
+			: this.empty(__("You hold no open leads."));
+		const held = leads.hold_limit
+			? `<div class="text-muted sp-wb-none">${sales_process.esc(
+					__("Holding {0} of at most {1} leads", [leads.held, leads.hold_limit])
+			  )}</div>`
+			: "";
+		return this.card(__("My Leads to Follow Up"), rows.length, held + body);
+	}
+
+	return_badge(hours) {
+		let color = "gray";
+		if (hours < 0) color = "red";
+		else if (hours <= SalesWorkbench.DUE_SOON_HOURS) color = "orange";
+		const text = sales_process.relative_due(Math.round(hours * 60));
+		return this.badge(text, color, __("Without contact the lead returns to the pool"));
+	}
+
+	lead_pool_card(leads) {
+		const rows = leads.pool;
+		const body = rows.length
+			? rows
+					.map((row) => {
+						const claim = leads.can_claim
+							? `<button class="btn btn-xs btn-primary sp-wb-claim" data-lead="${sales_process.esc(
+									row.name
+							  )}">${sales_process.esc(__("Claim", null, "Sales Lead"))}</button>`
+							: "";
+						const where = [row.territory, row.pool].filter(Boolean).map((v) => __(v));
+						return `<div class="sp-wb-row sp-wb-pool-lead" data-lead="${sales_process.esc(row.name)}">
+							<div class="sp-wb-row-main">${this.lead_title(row)} ${claim}</div>
+							<div class="sp-wb-row-meta">${this.lead_meta(row)}
+								<span class="text-muted">${sales_process.esc(where.join(" · "))}</span></div>
+						</div>`;
+					})
+					.join("")
+			: this.empty(__("No leads waiting in your pools."));
+		return this.card(__("Lead Pool"), leads.pool_count, body);
+	}
+
+	claim_lead(name) {
+		frappe.call({
+			method: SalesWorkbench.CLAIM_LEAD,
+			type: "POST",
+			args: { name: name },
+			freeze: true,
+			callback: (r) => {
+				if (r.exc) return;
+				frappe.show_alert({ message: __("Lead {0} is yours now", [name]), indicator: "green" });
+				this.refresh();
+			},
+			error: () => this.refresh(), // someone else was faster: show the pool as it is now
+		});
+	}
+
 	// --- actions ----------------------------------------------------------------------------
 
 	bind_events() {
+		this.$body.on("click", ".sp-wb-claim", (e) => {
+			e.preventDefault();
+			this.claim_lead($(e.currentTarget).attr("data-lead"));
+		});
 		this.$body.on("click", ".sp-wb-respond", (e) => {
 			e.preventDefault();
 			this.respond($(e.currentTarget).attr("data-alert"));
@@ -488,7 +583,7 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 			.sp-wb-row-meta { display: flex; flex-wrap: wrap; gap: 6px; align-items: center;
 				font-size: var(--text-sm); margin-top: 2px; }
 			.sp-wb-row-detail { font-size: var(--text-sm); white-space: pre-wrap; }
-			.sp-wb-respond { float: right; }
+			.sp-wb-respond, .sp-wb-claim { float: right; }
 			.sp-wb-section-title { font-size: var(--text-sm); font-weight: var(--weight-semibold);
 				margin-top: var(--margin-sm); }
 			.sp-wb-none, .sp-wb-empty { font-size: var(--text-sm); padding: var(--padding-sm) 0; }
