@@ -28,11 +28,11 @@ from frappe.query_builder.functions import Coalesce, Date, Max
 from frappe.utils import add_days, cint, formatdate, getdate, today
 
 from sales_process.domain import care, hierarchy
+from sales_process.domain.deadlines import DateDiff
 
 KEY_FIELD = "sales_process_care_key"
 DEFAULT_WINDOW = 3
 DateFormat = CustomFunction("DATE_FORMAT", ["date", "format"])
-DateDiff = CustomFunction("DATEDIFF", ["end", "start"])
 
 
 def make_key(kind: str, user: str, *parts) -> str:

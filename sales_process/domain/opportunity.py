@@ -2,7 +2,9 @@
 
 Controllers and whitelisted APIs call into here; every state change of a Sales Opportunity
 goes through `_transition`, which locks the row, saves with the transition flag (the only way
-past the controller's guard on protected fields) and writes one Opportunity Stage Log row.
+past the controller's guard on protected fields) and writes one Opportunity Stage Log row. The one
+exception is D3's confiscation, which makes the same change to thousands of rows at once, set-based
+(domain/confiscation.py).
 """
 
 import json
@@ -10,10 +12,10 @@ import math
 
 import frappe
 from frappe import _
-from frappe.utils import cstr, get_datetime, getdate, now_datetime, time_diff_in_seconds, today
+from frappe.utils import cstr, get_datetime, getdate, now_datetime, today
 
 from sales_process.domain import hierarchy, normalize
-from sales_process.domain.deadlines import due_at
+from sales_process.domain.deadlines import days_in_stage, due_at
 from sales_process.domain.stages import StageRow, stored_stages
 
 # Fields only the process may change (O4): the form and REST are refused.
@@ -206,15 +208,9 @@ def write_log(opportunity: str, action: str, **fields) -> str:
 	return log.name
 
 
-def _days_in_stage(doc) -> float:
-	if not doc.stage_entered_at:
-		return 0
-	return round(time_diff_in_seconds(now_datetime(), doc.stage_entered_at) / 86400, 2)
-
-
 def _transition(doc, action: str, changes: dict, note: str | None = None, evidence: dict | None = None):
 	before = {k: doc.get(k) for k in ("stage", "sales_person")}
-	days = _days_in_stage(doc)
+	days = days_in_stage(doc.stage_entered_at, now_datetime())
 	doc.update(changes)
 	doc.flags.sales_process_transition = True
 	doc.save(ignore_permissions=True)  # permission was checked by the caller (load)

@@ -38,6 +38,7 @@ from frappe.query_builder.functions import (
 from frappe.utils import add_days, cint, flt, format_date, format_datetime, get_datetime, getdate, today
 
 from sales_process.domain import hierarchy
+from sales_process.domain.deadlines import DateDiff
 
 PERIODS = ("Daily", "Monthly")
 GROUPINGS = ("Sales Person", "Team")
@@ -60,7 +61,6 @@ THRESHOLD_DEFAULTS = {
 }
 BULK_ENTRY_AFTER_HOUR_DEFAULT = 18
 
-DateDiff = CustomFunction("DATEDIFF", ["end", "start"])  # MariaDB DATEDIFF(end, start) in days
 RegexpReplace = CustomFunction("REGEXP_REPLACE", ["subject", "pattern", "replacement"])
 
 

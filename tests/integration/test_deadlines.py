@@ -1,7 +1,7 @@
 """D1–D4 with a controlled clock (freezegun moves Python's time; the jobs take every moment from
 Python, never from SQL NOW()). Jobs run with commit=False so the test's rollback undoes them."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from freezegun import freeze_time
@@ -9,6 +9,7 @@ from freezegun import freeze_time
 import frappe
 
 from sales_process.api import opportunity as api
+from sales_process.domain import deadlines
 from sales_process.scheduled.deadlines import confiscate_overdue, send_reminders
 from tests.factories import bulk_opportunities
 
@@ -70,6 +71,19 @@ def test_due_time_is_entry_plus_calendar_days(factory, settings):
 		doc = factory.opportunity(team.rep)
 	assert doc.stage_entered_at == frappe.utils.get_datetime(T0)
 	assert doc.stage_due_at == frappe.utils.get_datetime("2026-03-09 09:00:00")
+
+
+def test_the_sql_due_time_is_the_python_one(site):
+	"""D1 has two forms in domain/deadlines.py (the confiscation job restarts deadlines in SQL)."""
+	for entered, days in (
+		(datetime(2026, 2, 26, 15, 30, 0, 123456), 3),  # across a month end
+		(datetime(2024, 2, 28, 23, 59), 1),  # into a leap day
+		(datetime(2026, 12, 31, 8, 0), 7),  # across a year end
+		(datetime(2026, 3, 2, 9, 0), 0),  # no limit
+	):
+		(value,) = frappe.qb.select(deadlines.due_at_sql(entered, days)).run()[0]
+		expected = deadlines.due_at(entered, days)
+		assert (frappe.utils.get_datetime(value) if value else None) == expected, (entered, days)
 
 
 def test_reminder_is_sent_exactly_once_per_deadline(factory, settings):

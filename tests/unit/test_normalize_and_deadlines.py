@@ -3,7 +3,7 @@ from datetime import datetime
 import pytest
 
 from sales_process.domain import normalize
-from sales_process.domain.deadlines import confiscate_from, due_at, remind_from
+from sales_process.domain.deadlines import confiscation_cutoff, days_in_stage, due_at, reminder_cutoff
 
 
 @pytest.mark.parametrize(
@@ -53,7 +53,16 @@ def test_due_at_is_calendar_days_and_zero_means_no_limit():
 
 
 def test_reminder_and_confiscation_moments():
+	"""The jobs act on rows whose due time is at or before the cutoff for `now`: the reminder two
+	days before the due time, confiscation six grace hours after it (none without a grace)."""
 	due = datetime(2026, 12, 31, 12, 0)
-	assert remind_from(due, 2) == datetime(2026, 12, 29, 12, 0)
-	assert confiscate_from(due, 6) == datetime(2026, 12, 31, 18, 0)
-	assert confiscate_from(due, None) == due
+	assert reminder_cutoff(datetime(2026, 12, 29, 12, 0), 2) == due
+	assert confiscation_cutoff(datetime(2026, 12, 31, 18, 0), 6) == due
+	assert confiscation_cutoff(due, None) == due
+
+
+def test_days_in_stage_to_two_decimals():
+	entered = datetime(2026, 3, 2, 9, 0)
+	assert days_in_stage(entered, datetime(2026, 3, 9, 9, 1)) == 7.0
+	assert days_in_stage(entered, datetime(2026, 3, 3, 21, 0)) == 1.5
+	assert days_in_stage(None, entered) == 0
