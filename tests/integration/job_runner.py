@@ -27,10 +27,11 @@ def main():
 	frappe.init(site=args.site, sites_path=".")
 	frappe.connect()
 	frappe.set_user("Administrator")
+	from sales_process.domain import confiscation
 	from sales_process.scheduled import deadlines
 
 	if args.stall_in_batch:
-		original = deadlines._apply
+		original = confiscation._apply
 		seen = {"n": 0}
 
 		def stalling_apply(*a, **kw):
@@ -41,7 +42,7 @@ def main():
 				time.sleep(120)  # killed here
 			return out
 
-		deadlines._apply = stalling_apply
+		confiscation._apply = stalling_apply
 	print("ready", flush=True)
 	if args.go_on_stdin:
 		sys.stdin.readline()
