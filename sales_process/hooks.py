@@ -61,6 +61,13 @@ doc_events = {
 		"validate": "sales_process.overrides.sales_order.validate_opportunity_link",
 		"on_submit": "sales_process.overrides.sales_order.offer_won_stage",
 	},
+	# G6 score on every insert and save (after the controller placed the lead); G4 Frappe's
+	# Assignment Rules on a new lead, and a rule's ToDo making the holder
+	"Sales Lead": {
+		"validate": "sales_process.domain.lead_scoring.apply",
+		"after_insert": "sales_process.domain.lead_assignment.apply_rules",
+	},
+	"ToDo": {"after_insert": "sales_process.domain.lead_assignment.on_todo_insert"},
 }
 
 # shared desk helpers (plain file, no build step: the app's public folder is served as /assets)
@@ -73,6 +80,8 @@ before_request = ["sales_process.overrides.request_guard.refuse_expressions_in_s
 override_whitelisted_methods = {
 	# permission-aware counts for the app's scoped doctypes (A1)
 	"frappe.client.get_count": "sales_process.overrides.client.get_count",
+	# G2: the hourly per-client limit and no word about other leads on web forms for Sales Lead
+	"frappe.website.doctype.web_form.web_form.accept": "sales_process.overrides.web_form.accept",
 }
 
 # ---------------------------------------------------------------------------------------------

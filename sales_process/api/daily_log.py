@@ -10,9 +10,9 @@ from sales_process.domain import daily_log
 
 @frappe.whitelist(methods=["POST"])
 def add_log(
-	customer: str,
-	activities: list | str,
-	minutes: int | str,
+	customer: str | None = None,
+	activities: list | str | None = None,
+	minutes: int | str | None = None,
 	cost: float | str = 0,
 	opportunity: str | None = None,
 	note: str | None = None,
@@ -20,8 +20,10 @@ def add_log(
 	difficulty: int | str = 0,
 	corrects: str | None = None,
 	difficulty_reason: str | None = None,
+	lead: str | None = None,
 ) -> str:
-	"""L1 quick entry: a customer, the activities ticked, minutes and cost → the new entry's name."""
+	"""L1 quick entry: a customer (or, before there is one, a lead: G7), the activities ticked,
+	minutes and cost → the new entry's name."""
 	frappe.has_permission("Sales Daily Log", "create", throw=True)
 	if isinstance(activities, str):
 		try:
@@ -39,7 +41,8 @@ def add_log(
 	doc = frappe.get_doc(
 		{
 			"doctype": "Sales Daily Log",
-			"customer": customer,
+			"customer": customer or None,
+			"lead": lead or None,
 			"opportunity": opportunity or None,
 			"activities": [{"activity_type": a} for a in activities],
 			"minutes": minutes,

@@ -14,7 +14,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, cint, cstr, flt, getdate, now_datetime, today
 
-from sales_process.domain import hierarchy
+from sales_process.domain import hierarchy, lead, lead_scoring
 
 GENESIS = "0" * 64
 # custom fields on Sales Person holding the last entry of that person's chain: its name, position
@@ -54,6 +54,9 @@ def canonical(entry: dict) -> str:
 		cstr(entry.get("previous_entry")),
 		cstr(entry.get("previous_hash")),
 	]
+	# a lead (G7) is hashed only when named, so entries written before leads existed keep their hash
+	if entry.get("lead"):
+		parts.append("lead=" + cstr(entry.get("lead")))
 	# the unit separator cannot be typed into a field, so no two contents join to the same text
 	return "\x1f".join(parts)
 
@@ -77,6 +80,7 @@ def entry_dict(doc) -> dict:
 		"sales_person": doc.sales_person,
 		"log_date": doc.log_date,
 		"customer": doc.customer,
+		"lead": doc.lead,
 		"opportunity": doc.opportunity,
 		"activities": [a.activity_type for a in doc.activities],
 		"minutes": doc.minutes,
@@ -145,7 +149,14 @@ def validate_new(doc):
 		frappe.throw(_("Describe the difficulty in the note."), DailyLogError)
 
 	_validate_activities(doc)
-	_validate_customer(doc, user)
+	if doc.lead and doc.customer:
+		frappe.throw(_("Name either a customer or a lead, not both."), DailyLogError)
+	if not (doc.lead or doc.customer):
+		frappe.throw(_("Name the customer, or the lead, the work was for."), DailyLogError)
+	if doc.lead:
+		_validate_lead(doc, user)
+	else:
+		_validate_customer(doc, user)
 	_validate_opportunity(doc, user)
 	_validate_correction(doc, user)
 
@@ -209,6 +220,34 @@ def _validate_customer(doc, user):
 				doc.customer, ", ".join(owners)
 			),
 			frappe.PermissionError,
+		)
+
+
+def _validate_lead(doc, user):
+	"""G7: work on a prospect before it is a customer counts, on a lead the user's team holds."""
+	row = frappe.db.get_value("Sales Lead", doc.lead, ["sales_person", "status", "customer"], as_dict=True)
+	if not row:
+		frappe.throw(_("Lead {0} does not exist.").format(doc.lead), DailyLogError)
+	if row.status == "Converted":
+		frappe.throw(
+			_("Lead {0} became customer {1}; log the work on the customer.").format(doc.lead, row.customer),
+			DailyLogError,
+		)
+	if row.status == "Disqualified":
+		frappe.throw(_("Lead {0} is disqualified.").format(doc.lead), DailyLogError)
+	if not row.sales_person:
+		frappe.throw(
+			_("Lead {0} is in the pool; claim it before logging work on it.").format(doc.lead),
+			frappe.PermissionError,
+		)
+	if not hierarchy.in_scope(row.sales_person, user):
+		frappe.throw(
+			_("Lead {0} is held by {1}; you cannot log work on it.").format(doc.lead, row.sales_person),
+			frappe.PermissionError,
+		)
+	if doc.opportunity:
+		frappe.throw(
+			_("An opportunity belongs to a customer: name the customer, not the lead."), DailyLogError
 		)
 
 
@@ -294,6 +333,13 @@ def _chain_head_for_update(sales_person: str) -> dict | None:
 	if not newest.run():
 		return None
 	return newest.for_update().run(as_dict=True)[0]
+
+
+def record_lead_contact(doc):
+	"""After insert of an entry naming a lead (G7): the lead's last contact (which the pool's
+	follow-up period counts from, G5) and its score's recent-activity rule (G6)."""
+	lead.record_contact(doc.lead, doc.entered_at)
+	lead_scoring.refresh(doc.lead)
 
 
 def advance_chain_head(doc):
@@ -422,6 +468,7 @@ def verify(sales_persons: list[str]) -> dict:
 				log.sales_person,
 				log.log_date,
 				log.customer,
+				log.lead,
 				log.opportunity,
 				log.minutes,
 				log.cost,

@@ -46,6 +46,10 @@ FIELDS: dict[str, tuple[str, object, bool]] = {
 	"lead_pool_by_territory": ("check", 1, False),
 	"lead_web_form_rate_limit": ("int", 10, True),
 	"lead_score_min_history": ("int", 30, True),
+	# lead score rules (G6); 0 switches a rule off
+	"lead_score_field_points": ("int", 5, False),
+	"lead_score_contact_points": ("int", 20, False),
+	"lead_score_history_points": ("int", 50, False),
 }
 
 

@@ -25,6 +25,8 @@ class SalesDailyLog(Document):
 
 	def after_insert(self):
 		daily_log.advance_chain_head(self)
+		if self.lead:
+			daily_log.record_lead_contact(self)
 		if self.difficulty:
 			# H1: a difficulty in the log raises a help alert on its opportunity, in this transaction
 			from sales_process.domain import help_alert
