@@ -1,6 +1,6 @@
 """Data scope along the Sales Person tree (A1), registered in hooks.py for list queries
-(permission_query_conditions) and single documents (has_permission). Both use the same
-condition from sales_process.domain.hierarchy, so a list never shows what a get refuses."""
+(permission_query_conditions) and single documents (has_permission). Each pair derives both from
+one `hierarchy.Scope`, so a list never shows what a get refuses."""
 
 import frappe
 
@@ -16,88 +16,99 @@ def _reads_all(user: str) -> bool:
 	return bool(READ_ALL_ROLES.intersection(frappe.get_roles(user)))
 
 
-def opportunity_query(user: str | None = None) -> str:
+def opportunity_scope(user: str | None = None, ptype: str | None = "read") -> hierarchy.Scope:
+	"""The scope of opportunities and what hangs off them: the user's (A1), or everything for an
+	accountant reading."""
 	user = user or frappe.session.user
-	if _reads_all(user):
-		return ""
-	return hierarchy.scope_condition("`tabSales Opportunity`.`sales_person`", user)
+	if ptype in READ_PTYPES and _reads_all(user):
+		return hierarchy.EVERYONE
+	return hierarchy.scope_of(user)
+
+
+def _allowed(scope: hierarchy.Scope, sales_person: str | None):
+	"""has_permission's answer: None lets the role permissions decide, False refuses."""
+	return None if scope.contains(sales_person) else False
+
+
+def _linked(link, doctype: str, column: str, scope: hierarchy.Scope):
+	"""`link` (a Link to `doctype`) pointing at a record whose Sales Person `column` is in scope,
+	as a criterion; None when unrestricted."""
+	target = frappe.qb.DocType(doctype)
+	criterion = scope.criterion(target[column])
+	if criterion is None:
+		return None
+	return link.isin(frappe.qb.from_(target).select(target.name).where(criterion))
+
+
+def _allowed_linked(scope: hierarchy.Scope, doctype: str, name: str, column: str):
+	"""`_allowed` for a document that belongs to the Sales Person of the `doctype` record it links."""
+	if scope.unrestricted:
+		return None
+	return _allowed(scope, frappe.db.get_value(doctype, name, column))
+
+
+def opportunity_query(user: str | None = None) -> str:
+	opp = frappe.qb.DocType("Sales Opportunity")
+	return hierarchy.sql(opportunity_scope(user).criterion(opp.sales_person))
 
 
 def opportunity_has_permission(doc, ptype: str | None = None, user: str | None = None, debug=False):
-	user = user or frappe.session.user
 	if doc.is_new() or not doc.get("sales_person"):
 		return None  # creation: prepare_new decides the owner
-	if ptype in READ_PTYPES and _reads_all(user):
-		return None
-	return None if hierarchy.in_scope(doc.sales_person, user) else False
+	return _allowed(opportunity_scope(user, ptype), doc.sales_person)
 
 
 def stage_log_query(user: str | None = None) -> str:
-	condition = opportunity_query(user)
-	if not condition:
-		return ""
-	return (
-		"`tabOpportunity Stage Log`.`opportunity` in "
-		f"(select `name` from `tabSales Opportunity` where {condition})"
+	log = frappe.qb.DocType("Opportunity Stage Log")
+	return hierarchy.sql(
+		_linked(log.opportunity, "Sales Opportunity", "sales_person", opportunity_scope(user))
 	)
 
 
 def stage_log_has_permission(doc, ptype: str | None = None, user: str | None = None, debug=False):
-	owner = frappe.db.get_value("Sales Opportunity", doc.opportunity, "sales_person")
-	user = user or frappe.session.user
-	if ptype in READ_PTYPES and _reads_all(user):
-		return None
-	return None if hierarchy.in_scope(owner, user) else False
+	return _allowed_linked(
+		opportunity_scope(user, ptype), "Sales Opportunity", doc.opportunity, "sales_person"
+	)
 
 
 def daily_log_query(user: str | None = None) -> str:
-	return hierarchy.scope_condition("`tabSales Daily Log`.`sales_person`", user or frappe.session.user)
+	log = frappe.qb.DocType("Sales Daily Log")
+	return hierarchy.sql(hierarchy.scope_of(user).criterion(log.sales_person))
 
 
 def daily_log_has_permission(doc, ptype: str | None = None, user: str | None = None, debug=False):
 	if doc.is_new() or not doc.get("sales_person"):
 		return None
-	return None if hierarchy.in_scope(doc.sales_person, user or frappe.session.user) else False
-
-
-def _visibility(field: str) -> str:
-	return frappe.db.get_single_value("Sales Process Settings", field) or "Company"
+	return _allowed(hierarchy.scope_of(user), doc.sales_person)
 
 
 def help_alert_query(user: str | None = None) -> str:
 	"""A3: readable company-wide, or (setting) within the hierarchy of the raiser."""
-	user = user or frappe.session.user
-	if _visibility("help_alert_scope") == "Company":
-		return ""
-	return hierarchy.scope_condition("`tabHelp Alert`.`raised_by_sales_person`", user)
-
-
-def help_alert_has_permission(doc, ptype: str | None = None, user: str | None = None, debug=False):
-	user = user or frappe.session.user
-	if doc.is_new() or _visibility("help_alert_scope") == "Company":
-		return None
-	return None if hierarchy.in_scope(doc.raised_by_sales_person, user) else False
-
-
-def experience_query(user: str | None = None) -> str:
-	user = user or frappe.session.user
-	if _visibility("experience_visibility") == "Company":
-		return ""
-	condition = hierarchy.scope_condition("`tabHelp Alert`.`raised_by_sales_person`", user)
-	if not condition:
-		return ""
-	return (
-		"(`tabExperience Entry`.`source_help_alert` is null or `tabExperience Entry`.`source_help_alert` in "
-		f"(select `name` from `tabHelp Alert` where {condition}))"
+	alert = frappe.qb.DocType("Help Alert")
+	return hierarchy.sql(
+		hierarchy.visibility_scope("help_alert_scope", user).criterion(alert.raised_by_sales_person)
 	)
 
 
-def experience_has_permission(doc, ptype: str | None = None, user: str | None = None, debug=False):
-	user = user or frappe.session.user
-	if doc.is_new() or _visibility("experience_visibility") == "Company" or not doc.get("source_help_alert"):
+def help_alert_has_permission(doc, ptype: str | None = None, user: str | None = None, debug=False):
+	if doc.is_new():
 		return None
-	raiser = frappe.db.get_value("Help Alert", doc.source_help_alert, "raised_by_sales_person")
-	return None if hierarchy.in_scope(raiser, user) else False
+	return _allowed(hierarchy.visibility_scope("help_alert_scope", user), doc.raised_by_sales_person)
+
+
+def experience_query(user: str | None = None) -> str:
+	"""Entries without a source alert are readable by everyone."""
+	entry = frappe.qb.DocType("Experience Entry")
+	scope = hierarchy.visibility_scope("experience_visibility", user)
+	linked = _linked(entry.source_help_alert, "Help Alert", "raised_by_sales_person", scope)
+	return hierarchy.sql(None if linked is None else entry.source_help_alert.isnull() | linked)
+
+
+def experience_has_permission(doc, ptype: str | None = None, user: str | None = None, debug=False):
+	if doc.is_new() or not doc.get("source_help_alert"):
+		return None
+	scope = hierarchy.visibility_scope("experience_visibility", user)
+	return _allowed_linked(scope, "Help Alert", doc.source_help_alert, "raised_by_sales_person")
 
 
 # --- leads (G5, A1) -------------------------------------------------------------------------------
