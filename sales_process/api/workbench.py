@@ -11,7 +11,6 @@ from frappe.query_builder.functions import Coalesce, Count, Sum
 from frappe.utils import add_days, cint, flt, get_datetime, getdate, now_datetime, today
 
 from sales_process.domain import care_reminders, hierarchy
-from sales_process.domain.help_alert import visibility
 from sales_process.domain.settings import get_settings
 
 APPOINTMENT_DAYS = 7
@@ -225,20 +224,20 @@ def _help_alerts(user) -> dict:
 		)
 
 	own = base().where(alert.raised_by == user).limit(LIMIT_ALERTS)
-	team = hierarchy.apply_scope(
-		base().where(alert.raised_by != user), alert.raised_by_sales_person, user
-	).limit(LIMIT_ALERTS)
+	scope = hierarchy.scope_of(user)
+	team = None  # no subtree: no team
+	if not scope.empty:
+		team = scope.apply(base().where(alert.raised_by != user), alert.raised_by_sales_person)
+		team = team.limit(LIMIT_ALERTS)
 	answered = (
 		frappe.qb.from_(response)
 		.select(response.parent)
 		.where((response.parenttype == "Help Alert") & (response.responder == user))
 	)
-	to_answer = base().where((alert.raised_by != user) & alert.name.notin(answered))
-	if visibility() != "Company":
-		to_answer = hierarchy.apply_scope(to_answer, alert.raised_by_sales_person, user)
+	to_answer = hierarchy.visibility_scope("help_alert_scope", user).apply(
+		base().where((alert.raised_by != user) & alert.name.notin(answered)), alert.raised_by_sales_person
+	)
 	to_answer = to_answer.limit(LIMIT_ALERTS)
-	if not hierarchy.sales_person_of(user) and not hierarchy.is_scope_free(user):
-		team = None  # no subtree: no team
 
 	def rows(query):
 		return [] if query is None else [_alert(r) for r in query.run(as_dict=True)]

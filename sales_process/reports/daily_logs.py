@@ -76,7 +76,6 @@ def settings() -> frappe._dict:
 	values.bulk_entry_after_hour = (
 		BULK_ENTRY_AFTER_HOUR_DEFAULT if after_hour in (None, "") else cint(after_hour)
 	)
-	values.leaderboard_visibility = raw.get("leaderboard_visibility") or "Company"
 	return values
 
 
@@ -92,23 +91,10 @@ def date_range(from_date, to_date) -> tuple:
 	return start, end
 
 
-def subtree_criterion(field, sales_person: str | None):
-	"""`field` (a Sales Person column) within `sales_person`'s subtree; None without a filter."""
-	if not sales_person:
-		return None
-	limits = hierarchy.bounds(sales_person)
-	if not limits:
-		frappe.throw(_("Sales Person {0} does not exist.").format(sales_person), frappe.DoesNotExistError)
-	sp = frappe.qb.DocType("Sales Person")
-	return field.isin(
-		frappe.qb.from_(sp).select(sp.name).where((sp.lft >= limits[0]) & (sp.rgt <= limits[1]))
-	)
-
-
 def _restrict(query, log, from_date, to_date, sales_person=None, user=None):
 	"""Period, optional subtree filter and the user's scope on the log table `log`."""
 	query = query.where(log.log_date[from_date:to_date])
-	if (criterion := subtree_criterion(log.sales_person, sales_person)) is not None:
+	if (criterion := hierarchy.subtree_filter(log.sales_person, sales_person)) is not None:
 		query = query.where(criterion)
 	return hierarchy.apply_scope(query, log.sales_person, user)
 
@@ -648,8 +634,7 @@ def leaderboard(from_date, to_date, user: str | None = None, order_by: str = "ef
 		*(value.as_(column) for column, value in values.items()),
 		*(an.Rank().orderby(values[m], order=Order.desc).as_(f"rank_{m}") for m in measures),
 	).where(Criterion.any([source.sales_person.isnotnull() for source, _columns in sources]))
-	if settings().leaderboard_visibility == "Hierarchy":
-		query = hierarchy.apply_scope(query, sp.name, user)
+	query = hierarchy.visibility_scope("leaderboard_visibility", user).apply(query, sp.name)
 	query = query.orderby(values[order_by], order=Order.desc).orderby(sp.name)
 
 	rows = query.run(as_dict=True)

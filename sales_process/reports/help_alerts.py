@@ -20,9 +20,8 @@ GROUPS = ("Reason", "Stage", "Sales Person", "Team")
 
 
 def _restricted(field, query, user):
-	if (frappe.db.get_single_value("Sales Process Settings", "help_alert_scope") or "Company") == "Company":
-		return query
-	return hierarchy.apply_scope(query, field, user)
+	"""The help-alert visibility (A3) on `field`, the same scope as the desk's Help Alert list."""
+	return hierarchy.visibility_scope("help_alert_scope", user).apply(query, field)
 
 
 def _period(field, from_date, to_date):

@@ -4,9 +4,9 @@ Every number is aggregated in SQL (frappe.qb); Python only orders the aggregated
 stage, per month × owner, or per contract), applies a probability to per-stage sums and shapes the
 charts. Pure reads, so the reports run on a replica (`@frappe.read_only()`).
 
-Data scope (A1): opportunities of the user's Sales Person subtree (`hierarchy.apply_scope` on the
-opportunity's current owner); Sales Manager and System Manager see all, and so do accountants, who
-read every opportunity (sales_process.permissions.READ_ALL_ROLES).
+Data scope (A1): opportunities of the user's Sales Person subtree (`permissions.opportunity_scope`,
+the same scope as the desk's lists, on the opportunity's current owner); Sales Manager and System
+Manager see all, and so do accountants, who read every opportunity.
 
 - `funnel` (R1): per stage — opportunities now in it, amount, weighted amount, conversion to the
   next stage, average days in it, overdue.
@@ -39,7 +39,7 @@ from frappe.utils import (
 )
 
 from sales_process.domain import hierarchy
-from sales_process.permissions import READ_ALL_ROLES
+from sales_process.permissions import opportunity_scope
 
 # R2 forecast categories by (effective) probability: Commit ≥ 80, Best Case ≥ 50, Pipeline below
 COMMIT_MIN_PROBABILITY = 80
@@ -88,26 +88,9 @@ def _filters(filters) -> frappe._dict:
 	return f
 
 
-def _tree_criterion(field, doctype: str, name: str | None):
-	"""`field` within the subtree of `name` in a nested-set tree (Sales Person, Territory, Customer
-	Group); None without a filter."""
-	if not name:
-		return None
-	limits = frappe.db.get_value(doctype, name, ["lft", "rgt"])
-	if not limits:
-		frappe.throw(_("{0} {1} does not exist.").format(_(doctype), name), frappe.DoesNotExistError)
-	tree = frappe.qb.DocType(doctype)
-	return field.isin(
-		frappe.qb.from_(tree).select(tree.name).where((tree.lft >= limits[0]) & (tree.rgt <= limits[1]))
-	)
-
-
 def scope(query, field, user: str | None = None):
 	"""The user's data scope on `field` (a Sales Person column); accountants read everything."""
-	user = user or frappe.session.user
-	if READ_ALL_ROLES.intersection(frappe.get_roles(user)):
-		return query
-	return hierarchy.apply_scope(query, field, user)
+	return opportunity_scope(user).apply(query, field)
 
 
 def _restrict(query, opp, f: frappe._dict, user: str | None, created: bool = True):
@@ -120,7 +103,7 @@ def _restrict(query, opp, f: frappe._dict, user: str | None, created: bool = Tru
 		(opp.territory, "Territory", f.territory),
 		(opp.customer_group, "Customer Group", f.customer_group),
 	):
-		if (criterion := _tree_criterion(field, doctype, value)) is not None:
+		if (criterion := hierarchy.subtree_filter(field, value, doctype)) is not None:
 			query = query.where(criterion)
 	if created and f.from_date:
 		query = query.where(opp.creation >= get_datetime(getdate(f.from_date)))
@@ -135,8 +118,7 @@ def _restricted(f: frappe._dict, user: str | None, created: bool = True) -> bool
 		return True
 	if created and (f.from_date or f.to_date):
 		return True
-	user = user or frappe.session.user
-	return not (READ_ALL_ROLES.intersection(frappe.get_roles(user)) or hierarchy.is_scope_free(user))
+	return not opportunity_scope(user).unrestricted
 
 
 def _logs_of(query, log, f: frappe._dict, user: str | None):
@@ -465,10 +447,10 @@ def targets(group_by: str, f: frappe._dict, user: str | None, start, end) -> dic
 		.groupby(td.parent, td.fiscal_year, fy.year_start_date, fy.year_end_date, td.distribution_id)
 	)
 	if group_by == "Sales Person":
-		if (criterion := _tree_criterion(td.parent, "Sales Person", f.sales_person)) is not None:
+		if (criterion := hierarchy.subtree_filter(td.parent, f.sales_person)) is not None:
 			query = query.where(criterion)
 		query = scope(query, td.parent, user)
-	elif (criterion := _tree_criterion(td.parent, "Territory", f.territory)) is not None:
+	elif (criterion := hierarchy.subtree_filter(td.parent, f.territory, "Territory")) is not None:
 		query = query.where(criterion)
 	rows = query.run(as_dict=True)
 
@@ -905,13 +887,11 @@ def contract_billing(filters=None, user: str | None = None) -> list[dict]:
 		query = query.where(c.start_date >= getdate(f.from_date))
 	if f.to_date:
 		query = query.where(c.start_date <= getdate(f.to_date))
-	if (criterion := _tree_criterion(opp.sales_person, "Sales Person", f.sales_person)) is not None:
+	if (criterion := hierarchy.subtree_filter(opp.sales_person, f.sales_person)) is not None:
 		query = query.where(criterion)
 	if cint(f.only_overdue):
 		query = query.where(Coalesce(billed.overdue, 0) + Coalesce(billed.credit, 0) > MONEY_TOLERANCE)
-	user_is_free = hierarchy.is_scope_free(user) or READ_ALL_ROLES.intersection(frappe.get_roles(user))
-	if not user_is_free:
-		query = hierarchy.apply_scope(query, opp.sales_person, user)
+	query = scope(query, opp.sales_person, user)
 
 	on = getdate(today())
 	currency = currency_of()
