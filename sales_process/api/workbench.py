@@ -10,7 +10,7 @@ from frappe.query_builder import Order
 from frappe.query_builder.functions import Coalesce, Count, Sum
 from frappe.utils import add_days, cint, flt, get_datetime, getdate, now_datetime, today
 
-from sales_process.domain import care_reminders, hierarchy
+from sales_process.domain import care_reminders, deadlines, hierarchy, weighted
 from sales_process.domain.settings import get_settings
 
 APPOINTMENT_DAYS = 7
@@ -29,18 +29,21 @@ def get_workbench() -> dict:
 	day = getdate(today())
 	opp = frappe.qb.DocType("Sales Opportunity")
 	can_read_opportunities = bool(frappe.has_permission("Sales Opportunity", "read"))
+	probabilities = weighted.stage_probabilities() if can_read_opportunities else {}
 	return {
 		"sales_person": hierarchy.sales_person_of(user),
 		"is_scope_free": hierarchy.is_scope_free(user),
 		"date": day,
-		"appointments": _appointments(opp, user, day) if can_read_opportunities else [],
+		"appointments": _appointments(opp, user, day, probabilities) if can_read_opportunities else [],
 		"celebrations": _celebrations(opp, user, day) if can_read_opportunities else [],
 		"care_reminders": _care_reminders(user, day),
 		"help_alerts": _help_alerts(user),
-		"near_confiscation": _near_confiscation(opp, user, now) if can_read_opportunities else [],
-		"pipeline": _pipeline(opp, user, now) if can_read_opportunities else [],
+		"near_confiscation": _near_confiscation(opp, user, now, probabilities)
+		if can_read_opportunities
+		else [],
+		"pipeline": _pipeline(opp, user, now, probabilities) if can_read_opportunities else [],
 		"today": _today(user, day),
-		"forecast": _forecast(opp, user) if can_read_opportunities else _empty_forecast(),
+		"forecast": _forecast(opp, user, probabilities) if can_read_opportunities else _empty_forecast(),
 		"leads": _leads(user, now) if frappe.has_permission("Sales Lead", "read") else _no_leads(),
 	}
 
@@ -48,8 +51,9 @@ def get_workbench() -> dict:
 # --- opportunities ------------------------------------------------------------------------------
 
 
-def _open_in_scope(opp, user):
-	"""Open opportunities of the user's scope, with the fields every opportunity panel shows."""
+def _open_in_scope(opp, user, probabilities: dict[str, float]):
+	"""Open opportunities of the user's scope, with the fields every opportunity panel shows; the
+	probability is the stage's, the one the forecast weighs with (`domain.weighted`)."""
 	query = (
 		frappe.qb.from_(opp)
 		.select(
@@ -58,7 +62,7 @@ def _open_in_scope(opp, user):
 			opp.customer_name,
 			opp.sales_person,
 			opp.stage,
-			opp.probability,
+			weighted.probability_sql(opp.stage, probabilities).as_("probability"),
 			opp.amount,
 			opp.currency,
 			opp.stage_due_at,
@@ -89,15 +93,14 @@ def _row(row, now=None) -> dict:
 		"previous_sales_person": row.previous_sales_person,
 	}
 	if now is not None:
-		due = row.stage_due_at
-		item["hours_left"] = round((get_datetime(due) - now).total_seconds() / 3600, 1) if due else None
+		item["hours_left"] = deadlines.hours_left(row.stage_due_at, now)
 	return item
 
 
-def _appointments(opp, user, day) -> list[dict]:
+def _appointments(opp, user, day, probabilities) -> list[dict]:
 	"""Next actions due within APPOINTMENT_DAYS days, and those already overdue, soonest first."""
 	rows = (
-		_open_in_scope(opp, user)
+		_open_in_scope(opp, user, probabilities)
 		.where(opp.next_action_date.isnotnull() & (opp.next_action_date <= add_days(day, APPOINTMENT_DAYS)))
 		.orderby(opp.next_action_date)
 		.orderby(opp.name)
@@ -113,10 +116,10 @@ def _appointments(opp, user, day) -> list[dict]:
 	return out
 
 
-def _near_confiscation(opp, user, now) -> list[dict]:
+def _near_confiscation(opp, user, now, probabilities) -> list[dict]:
 	"""Opportunities with a stage deadline, the most urgent first (D3 confiscates when it passes)."""
 	rows = (
-		_open_in_scope(opp, user)
+		_open_in_scope(opp, user, probabilities)
 		.where(opp.stage_due_at.isnotnull())
 		.orderby(opp.stage_due_at)
 		.orderby(opp.name)
@@ -126,11 +129,11 @@ def _near_confiscation(opp, user, now) -> list[dict]:
 	return [_row(row, now) for row in rows]
 
 
-def _pipeline(opp, user, now) -> list[dict]:
+def _pipeline(opp, user, now, probabilities) -> list[dict]:
 	"""The 100% → 0% work order: closest to won first, then the most urgent deadline."""
 	rows = (
-		_open_in_scope(opp, user)
-		.orderby(opp.probability, order=Order.desc)
+		_open_in_scope(opp, user, probabilities)
+		.orderby(weighted.probability_sql(opp.stage, probabilities), order=Order.desc)
 		.orderby(opp.stage_due_at.isnull())
 		.orderby(opp.stage_due_at)
 		.orderby(opp.name)
@@ -148,13 +151,15 @@ def _default_currency() -> str | None:
 	return frappe.defaults.get_defaults().get("currency")
 
 
-def _forecast(opp, user) -> dict:
+def _forecast(opp, user, probabilities) -> dict:
+	"""The personal weighted forecast: the open pipeline of the user's scope, weighted as the board
+	and the Sales Forecast weigh it (`domain.weighted`)."""
 	query = (
 		frappe.qb.from_(opp)
 		.select(
 			Count(opp.name).as_("count"),
 			Coalesce(Sum(opp.amount), 0).as_("amount"),
-			Coalesce(Sum(opp.amount * opp.probability / 100), 0).as_("weighted"),
+			Coalesce(Sum(weighted.amount_sql(opp.amount, opp.stage, probabilities)), 0).as_("weighted"),
 		)
 		.where(opp.status == "Open")
 	)

@@ -4,14 +4,15 @@
 
 Read-only: every row comes through frappe.get_list, so the user's hierarchy scope (A1,
 permission_query_conditions) applies. Moving a card is done by the page calling
-sales_process.api.opportunity.advance_stage, never by writing the stage here.
+sales_process.api.opportunity.advance_stage, never by writing the stage here. Amounts are weighted
+by the stage's probability, as on the workbench and in the reports (`domain.weighted`).
 """
 
 import frappe
 from frappe import _
 from frappe.utils import flt
 
-from sales_process.domain import hierarchy, opportunity
+from sales_process.domain import hierarchy, opportunity, weighted
 
 DOCTYPE = "Sales Opportunity"
 CARDS_PER_STAGE = 500
@@ -22,7 +23,6 @@ CARD_FIELDS = (
 	"currency",
 	"sales_person",
 	"stage_due_at",
-	"probability",
 	"lost_requested",
 	"previous_sales_person",
 )
@@ -43,6 +43,7 @@ def get_board(
 	filters = _filters(sales_person, customer_group, territory)
 	totals = {s.name: {"count": 0, "amount": 0.0, "weighted": 0.0} for s in stages}
 	cards = {s.name: [] for s in stages}
+	probability = {s.name: s.probability for s in stages}
 
 	if filters is not None:
 		for row in frappe.get_list(
@@ -52,7 +53,6 @@ def get_board(
 				"stage",
 				f"count({TABLE}.`name`) as count",
 				f"sum({TABLE}.`amount`) as amount",
-				f"sum({TABLE}.`amount` * {TABLE}.`probability` / 100) as weighted",
 			],
 			group_by=f"{TABLE}.`stage`",
 			order_by=f"{TABLE}.`stage` asc",
@@ -61,13 +61,13 @@ def get_board(
 				totals[row.stage] = {
 					"count": row.count,
 					"amount": flt(row.amount),
-					"weighted": flt(row.weighted),
+					"weighted": weighted.amount(row.amount, probability[row.stage]),
 				}
 		for stage in stages:
 			if not totals[stage.name]["count"]:
 				continue
 			cards[stage.name] = [
-				_card(row)
+				_card(row, stage.probability)
 				for row in frappe.get_list(
 					DOCTYPE,
 					filters=[*filters, [DOCTYPE, "stage", "=", stage.name]],
@@ -119,7 +119,7 @@ def _filters(sales_person: str | None, customer_group: str | None, territory: st
 	return filters
 
 
-def _card(row) -> dict:
+def _card(row, probability: float) -> dict:
 	return {
 		"name": row.name,
 		"customer_name": row.customer_name,
@@ -127,7 +127,7 @@ def _card(row) -> dict:
 		"currency": row.currency,
 		"sales_person": row.sales_person,
 		"stage_due_at": row.stage_due_at,
-		"probability": flt(row.probability),
+		"probability": flt(probability),
 		"lost_requested": bool(row.lost_requested),
 		"previous_sales_person": row.previous_sales_person,
 	}
