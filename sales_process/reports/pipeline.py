@@ -38,7 +38,7 @@ from frappe.utils import (
 	today,
 )
 
-from sales_process.domain import hierarchy
+from sales_process.domain import deadlines, hierarchy, weighted
 from sales_process.permissions import opportunity_scope
 
 # R2 forecast categories by (effective) probability: Commit ≥ 80, Best Case ≥ 50, Pipeline below
@@ -53,7 +53,6 @@ FUNNEL_CHART_MEASURES = ("Amount", "Count")
 CHART_TOP = 20  # R4 chart: the contracts with the largest invoiced amount
 MONEY_TOLERANCE = 0.005  # below half a cent a schedule row counts as paid
 
-DateDiff = CustomFunction("DATEDIFF", ["end", "start"])
 Least = CustomFunction("LEAST", ["a", "b"])
 Greatest = CustomFunction("GREATEST", ["a", "b"])
 
@@ -192,8 +191,8 @@ def _stage_history(stage_rows: list[frappe._dict], f: frappe._dict, user: str | 
 	# than a join, which would cost one lookup per log row
 	late = ValueWrapper(0) == 1
 	for s in stage_rows:
-		if cint(s.time_limit_days) > 0:
-			late = late | ((log.from_stage == s.name) & (log.days_in_stage > cint(s.time_limit_days)))
+		if (overran := deadlines.overran(log.days_in_stage, cint(s.time_limit_days))) is not None:
+			late = late | ((log.from_stage == s.name) & overran)
 	late = leaving & late
 	exits = _logs_of(
 		frappe.qb.from_(log)
@@ -232,18 +231,16 @@ def _stage_history(stage_rows: list[frappe._dict], f: frappe._dict, user: str | 
 
 def _current(f: frappe._dict, user: str | None, now) -> dict[str, frappe._dict]:
 	"""Per current stage of the filtered opportunities: count, amount, weighted amount (open: amount ×
-	the stage's probability; won: the amount; lost: 0), open ones and open ones past their due time."""
+	the stage's probability, `domain.weighted`; won: the amount; lost: 0), open ones and open ones past
+	their due time."""
 	opp = frappe.qb.DocType("Sales Opportunity")
 	is_open = opp.status == "Open"
-	# the stage's probability as a CASE over the (few) stages rather than a join, which would cost
-	# one lookup per opportunity; a stage no longer configured weighs 0
-	stage_rows = stages()
-	probability = Case()
-	for s in stage_rows:
-		probability = probability.when(opp.stage == s.name, flt(s.probability))
-	probability = probability.else_(0) if stage_rows else ValueWrapper(0)
-	weighted = (
-		Case().when(opp.status == "Won", opp.amount).when(is_open, opp.amount * probability / 100).else_(0)
+	probabilities = {s.name: flt(s.probability) for s in stages()}  # a stage no longer configured: 0
+	weighted_amount = (
+		Case()
+		.when(opp.status == "Won", opp.amount)
+		.when(is_open, weighted.amount_sql(opp.amount, opp.stage, probabilities))
+		.else_(0)
 	)
 	query = (
 		frappe.qb.from_(opp)
@@ -251,9 +248,9 @@ def _current(f: frappe._dict, user: str | None, now) -> dict[str, frappe._dict]:
 			opp.stage,
 			Count(opp.name).as_("count"),
 			Coalesce(Sum(opp.amount), 0).as_("amount"),
-			Coalesce(Sum(weighted), 0).as_("weighted_amount"),
+			Coalesce(Sum(weighted_amount), 0).as_("weighted_amount"),
 			Sum(Case().when(is_open, 1).else_(0)).as_("open"),
-			Sum(Case().when(is_open & (opp.stage_due_at < now), 1).else_(0)).as_("overdue"),
+			Sum(Case().when(is_open & deadlines.overdue(opp.stage_due_at, now), 1).else_(0)).as_("overdue"),
 		)
 		.groupby(opp.stage)
 	)
@@ -511,19 +508,14 @@ def forecast(filters=None, user: str | None = None) -> frappe._dict:
 	key = "sales_person" if group_by == "Sales Person" else "territory"
 	group = opp.sales_person if group_by == "Sales Person" else opp.territory
 	close_month = DateFormat(opp.expected_close_date, "%Y-%m")
-	# weighted amount per category in SQL (one row per month and group, not per stage as well):
-	# the stage's probability as a CASE over the (few) configured stages; other stages weigh 0
-	probability = Case()
-	for stage, value in probabilities.items():
-		probability = probability.when(opp.stage == stage, flt(value))
-	probability = probability.else_(0) if probabilities else ValueWrapper(0)
+	# weighted amount per category in SQL (one row per month and group, not per stage as well);
+	# stages other than the configured open ones weigh 0
+	weighted_amount = weighted.amount_sql(opp.amount, opp.stage, probabilities)
 	weighted_by_category = []
 	for cat in CATEGORIES:
 		in_category = [stage for stage, value in probabilities.items() if category(value) == cat]
 		weighted_by_category.append(
-			Coalesce(
-				Sum(Case().when(opp.stage.isin(in_category), opp.amount * probability / 100).else_(0)), 0
-			).as_(cat)
+			Coalesce(Sum(Case().when(opp.stage.isin(in_category), weighted_amount).else_(0)), 0).as_(cat)
 			if in_category
 			else ValueWrapper(0).as_(cat)
 		)
