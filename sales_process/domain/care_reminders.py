@@ -25,13 +25,12 @@ import frappe
 from frappe import _
 from frappe.query_builder import CustomFunction
 from frappe.query_builder.functions import Coalesce, Date, Max
-from frappe.utils import add_days, cint, formatdate, getdate, today
+from frappe.utils import add_days, formatdate, getdate, today
 
-from sales_process.domain import care, hierarchy
+from sales_process.domain import care, hierarchy, settings
 from sales_process.domain.deadlines import DateDiff
 
 KEY_FIELD = "sales_process_care_key"
-DEFAULT_WINDOW = 3
 DateFormat = CustomFunction("DATE_FORMAT", ["date", "format"])
 
 
@@ -43,8 +42,7 @@ def make_key(kind: str, user: str, *parts) -> str:
 
 
 def window_days() -> int:
-	value = frappe.db.get_single_value("Sales Process Settings", "celebration_window_days")
-	return DEFAULT_WINDOW if value is None else cint(value)
+	return settings.get("celebration_window_days")
 
 
 def month_days(day: date, window: int) -> list[str]:

@@ -14,7 +14,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, cint, cstr, flt, getdate, now_datetime, today
 
-from sales_process.domain import hierarchy, lead, lead_scoring
+from sales_process.domain import hierarchy, lead, lead_scoring, settings
 
 GENESIS = "0" * 64
 # custom fields on Sales Person holding the last entry of that person's chain: its name, position
@@ -109,12 +109,12 @@ def validate_new(doc):
 			DailyLogError,
 		)
 	doc.sales_person = mine
-	settings = frappe.get_cached_doc("Sales Process Settings")
+	limits = settings.get_settings()
 
 	doc.log_date = getdate(doc.log_date or today())
 	if doc.log_date > getdate(today()):
 		frappe.throw(_("A daily log cannot be dated in the future."), DailyLogError)
-	window = cint(settings.backdate_window_days)
+	window = limits.backdate_window_days
 	if doc.log_date < getdate(add_days(today(), -window)):
 		frappe.throw(
 			_("A daily log can be dated at most {0} days back.").format(window),
@@ -129,7 +129,7 @@ def validate_new(doc):
 		frappe.throw(_("Enter how many minutes the work took."), DailyLogError)
 	if flt(doc.cost) < 0:
 		frappe.throw(_("Cost cannot be negative."), DailyLogError)
-	day_limit = min(cint(settings.max_minutes_per_day) or MINUTES_PER_DAY, MINUTES_PER_DAY)
+	day_limit = min(limits.max_minutes_per_day, MINUTES_PER_DAY)
 	logged = minutes_logged(doc.sales_person, doc.log_date)
 	if logged + cint(doc.minutes) > day_limit:
 		frappe.throw(

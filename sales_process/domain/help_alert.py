@@ -12,7 +12,7 @@ import frappe
 from frappe import _
 from frappe.utils import cstr, now_datetime
 
-from sales_process.domain import hierarchy
+from sales_process.domain import hierarchy, settings
 from sales_process.domain.notify import Digest
 
 MAX_TEXT = 5000
@@ -30,10 +30,6 @@ def _text(value, label: str, required: bool = True) -> str:
 	if len(value) > MAX_TEXT:
 		frappe.throw(_("{0} is longer than {1} characters.").format(label, MAX_TEXT), HelpAlertError)
 	return value
-
-
-def visibility() -> str:
-	return frappe.db.get_single_value("Sales Process Settings", "help_alert_scope") or "Company"
 
 
 # --- H1 ------------------------------------------------------------------------------------------
@@ -90,7 +86,7 @@ def raise_from_daily_log(log):
 def audience(alert) -> list[str]:
 	"""Who is told about an alert: every enabled sales user (Company), or the raiser's superiors
 	and the Sales Managers (Hierarchy). Never the raiser."""
-	if visibility() == "Company":
+	if settings.get("help_alert_scope") == "Company":
 		has_role = frappe.qb.DocType("Has Role")
 		u = frappe.qb.DocType("User")
 		users = (

@@ -71,6 +71,28 @@ def get_settings() -> frappe._dict:
 
 
 def get(name: str):
-	"""One setting (typed and defaulted)."""
+	"""One setting (typed and defaulted), read like `get_settings()` reads it: not through
+	frappe.db.get_single_value, which turns a missing Int into 0 and caches for the request."""
 	kind, default, zero = FIELDS[name]
-	return _typed(kind, frappe.db.get_single_value(DOCTYPE, name), default, zero)
+	singles = frappe.qb.DocType("Singles")
+	row = (
+		frappe.qb.from_(singles)
+		.select(singles.value)
+		.where((singles.doctype == DOCTYPE) & (singles.field == name))
+		.run()
+	)
+	return _typed(kind, row[0][0] if row else None, default, zero)
+
+
+def store_defaults():
+	"""Store the doctype's default of every field that has no stored value yet: on install, and on
+	migrate for fields added by a newer version (the form shows what the accessor reads)."""
+	stored = frappe.db.get_singles_dict(DOCTYPE)
+	missing = {
+		df.fieldname: df.default
+		for df in frappe.get_meta(DOCTYPE).fields
+		if df.default is not None and df.fieldname not in stored
+	}
+	if missing:
+		frappe.db.set_single_value(DOCTYPE, missing)
+	frappe.clear_document_cache(DOCTYPE, DOCTYPE)

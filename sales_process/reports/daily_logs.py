@@ -37,7 +37,7 @@ from frappe.query_builder.functions import (
 )
 from frappe.utils import add_days, cint, flt, format_date, format_datetime, get_datetime, getdate, today
 
-from sales_process.domain import hierarchy
+from sales_process.domain import hierarchy, settings
 from sales_process.domain.deadlines import DateDiff
 
 PERIODS = ("Daily", "Monthly")
@@ -48,35 +48,10 @@ BASELINE_DAYS = 28  # … against the average 14-day rate of the weeks before it
 CHART_SERIES = 10  # at most this many lines / bars in a chart
 NOTE_PREVIEW = 60
 
-# Settings whose 0 means "not configured" (a threshold of 0 would flag every entry): the default
-# applies instead. bulk_entry_after_hour is not among them: 0 (any hour) is a meaningful choice.
-THRESHOLD_DEFAULTS = {
-	"stagnant_days": 30,
-	"repeated_note_count": 3,
-	"implausible_minutes": 480,
-	"bulk_entry_count": 6,
-	"bulk_entry_window_minutes": 15,
-	"decline_threshold_percent": 40,
-	"trial_period_days": 90,
-}
-BULK_ENTRY_AFTER_HOUR_DEFAULT = 18
-
 RegexpReplace = CustomFunction("REGEXP_REPLACE", ["subject", "pattern", "replacement"])
 
 
 # --- shared pieces --------------------------------------------------------------------------------
-
-
-def settings() -> frappe._dict:
-	"""The thresholds, read from the database on every call (no cache, so a report reflects a change
-	made a moment ago and a test's rolled-back change leaves nothing behind)."""
-	raw = frappe.db.get_singles_dict("Sales Process Settings")
-	values = frappe._dict({key: cint(raw.get(key)) or default for key, default in THRESHOLD_DEFAULTS.items()})
-	after_hour = raw.get("bulk_entry_after_hour")
-	values.bulk_entry_after_hour = (
-		BULK_ENTRY_AFTER_HOUR_DEFAULT if after_hour in (None, "") else cint(after_hour)
-	)
-	return values
 
 
 def date_range(from_date, to_date) -> tuple:
@@ -368,7 +343,7 @@ def false_report_flags(
 	- zero_cost_visit: a visit activity claimed with zero cost.
 	"""
 	from_date, to_date = date_range(from_date, to_date)
-	cfg = settings()
+	cfg = settings.get_settings()
 	queries = _rule_queries(cfg, from_date, to_date, sales_person, user)
 	windows = {}
 	flags = []
@@ -444,7 +419,7 @@ def false_report_summary(
 	from_date, to_date = date_range(from_date, to_date)
 	column = "sales_person" if by == "Sales Person" else "stage"
 	union = None
-	for rule, query in _rule_queries(settings(), from_date, to_date, sales_person, user).items():
+	for rule, query in _rule_queries(settings.get_settings(), from_date, to_date, sales_person, user).items():
 		flagged = query.as_(f"flagged_{rule}")
 		counted = (
 			frappe.qb.from_(flagged)
@@ -479,7 +454,7 @@ def early_warning(as_of=None, user: str | None = None, sales_person: str | None 
 	recent_start = add_days(as_of, -(RECENT_DAYS - 1))
 	baseline_start = add_days(recent_start, -BASELINE_DAYS)
 	baseline_end = add_days(recent_start, -1)
-	threshold = settings().decline_threshold_percent
+	threshold = settings.get("decline_threshold_percent")
 
 	log = frappe.qb.DocType("Sales Daily Log")
 	recent = log.log_date >= recent_start
@@ -675,7 +650,7 @@ def trial_comparison(sales_person: str, user: str | None = None, as_of=None) -> 
 		)
 
 	as_of = getdate(as_of or today())
-	trial_days = settings().trial_period_days
+	trial_days = settings.get("trial_period_days")
 	weeks = math.ceil(trial_days / 7)
 	sp = frappe.qb.DocType("Sales Person")
 	emp = frappe.qb.DocType("Employee")

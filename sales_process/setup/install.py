@@ -3,7 +3,7 @@
 import frappe
 from frappe import _
 
-from sales_process.domain import stages
+from sales_process.domain import settings, stages
 
 
 def after_install():
@@ -13,13 +13,13 @@ def after_install():
 	make_custom_fields()
 	backfill_normalized_identity()
 	set_role_permissions()
-	ensure_settings()
+	settings.store_defaults()
 	ensure_default_lead_pool()
 	ensure_lead_kanban()
 
 
 def after_migrate():
-	ensure_settings()
+	settings.store_defaults()
 	ensure_default_lead_pool()
 	ensure_lead_kanban()
 	report_stage_set_problems()
@@ -49,21 +49,6 @@ def set_role_permissions():
 		update_permission_property("Contract", role, 0, "read", 1, validate=False)
 		update_permission_property("Contract", role, 0, "report", 1, validate=False)
 	frappe.clear_cache(doctype="Contract")
-
-
-def ensure_settings():
-	"""Store the default of every settings field that has no stored value yet: on install, and on
-	migrate for fields added by a newer version (a single's missing value would read as 0)."""
-	doctype = "Sales Process Settings"
-	stored = frappe.db.get_singles_dict(doctype)
-	missing = {
-		df.fieldname: df.default
-		for df in frappe.get_meta(doctype).fields
-		if df.default is not None and df.fieldname not in stored
-	}
-	if missing:
-		frappe.db.set_single_value(doctype, missing)
-	frappe.clear_document_cache(doctype, doctype)
 
 
 def ensure_default_lead_pool():

@@ -115,7 +115,7 @@ def test_stage_names_are_translated_for_english_users():
 
 
 def test_settings_fields_added_later_get_their_defaults_on_migrate():
-	from sales_process.setup.install import ensure_settings
+	from sales_process.domain.settings import store_defaults as ensure_settings
 
 	frappe.db.delete("Singles", {"doctype": "Sales Process Settings", "field": "stagnant_days"})
 	frappe.clear_document_cache("Sales Process Settings", "Sales Process Settings")

@@ -1,7 +1,6 @@
 # Copyright (c) 2026, sales_process developers
 # License: GNU General Public License v3. See license.txt
 
-import frappe
 from frappe.model.document import Document
 
 
@@ -27,8 +26,3 @@ class SalesProcessSettings(Document):
 	# end: auto-generated types
 
 	pass
-
-
-def get_settings() -> "SalesProcessSettings":
-	"""The settings, cached per request (a single doc is read often by jobs and validations)."""
-	return frappe.get_cached_doc("Sales Process Settings")
