@@ -312,27 +312,17 @@ def prepare_new(doc):
 	check_claim(doc.customer, doc.sales_person, company=doc.company)
 
 
-def customer_identity(customer: str) -> dict[str, str]:
+def matching_customers(customer: str) -> list[str]:
+	"""The customer itself and every customer that is the same company by a normalised key."""
 	row = frappe.db.get_value(
 		"Customer", customer, ["customer_name", "tax_id", "mobile_no", "email_id"], as_dict=True
 	)
 	if not row:
 		frappe.throw(_("Customer {0} does not exist.").format(customer), frappe.LinkValidationError)
-	return {
-		"sp_normalized_name": normalize.company_name(row.customer_name),
-		"sp_normalized_tax_id": normalize.tax_id(row.tax_id),
-		"sp_normalized_phone": normalize.phone(row.mobile_no),
-		"sp_normalized_email": normalize.email(row.email_id),
-	}
-
-
-def matching_customers(customer: str) -> list[str]:
-	"""The customer itself and every customer that is the same company by a normalised key."""
 	c = frappe.qb.DocType("Customer")
 	condition = c.name == customer
-	for field, value in customer_identity(customer).items():
-		if value:
-			condition = condition | (c[field] == value)
+	if (same := normalize.matches(c, normalize.customer_identity(row))) is not None:
+		condition = condition | same
 	return [r[0] for r in frappe.qb.from_(c).select(c.name).where(condition).run()]
 
 

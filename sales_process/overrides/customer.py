@@ -8,10 +8,7 @@ from sales_process.domain import normalize
 
 
 def set_normalized_identity(doc, method=None):
-	doc.sp_normalized_name = normalize.company_name(doc.customer_name)
-	doc.sp_normalized_tax_id = normalize.tax_id(doc.tax_id)
-	doc.sp_normalized_phone = normalize.phone(doc.mobile_no)
-	doc.sp_normalized_email = normalize.email(doc.email_id)
+	doc.update(normalize.customer_columns(doc))
 
 
 def backfill_normalized_identity(batch_size: int = 1000):
@@ -28,14 +25,7 @@ def backfill_normalized_identity(batch_size: int = 1000):
 		)
 		if not rows:
 			break
-		updates = {}
-		for r in rows:
-			updates[r.name] = {
-				"sp_normalized_name": normalize.company_name(r.customer_name),
-				"sp_normalized_tax_id": normalize.tax_id(r.tax_id),
-				"sp_normalized_phone": normalize.phone(r.mobile_no),
-				"sp_normalized_email": normalize.email(r.email_id),
-			}
+		updates = {r.name: normalize.customer_columns(r) for r in rows}
 		frappe.db.bulk_update("Customer", updates, update_modified=False)
 		start += batch_size
 
