@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import frappe
 from frappe import _
+from frappe.utils import cint
 
 
 @dataclass(frozen=True)
@@ -164,8 +165,14 @@ def describe(problem: Problem) -> str:
 	return messages[p.code]()
 
 
+def process_order(stage) -> tuple:
+	"""Sort key of the stages in process order: the open ones by sequence, then the won stage, then
+	the lost one (P2 keeps both after every open stage)."""
+	return (2 if stage.is_lost else 1 if stage.is_won else 0, cint(stage.sequence), stage.name)
+
+
 def stored_stages(exclude: str | None = None) -> list[StageRow]:
-	"""All stages in the database (one query for stages, one for criteria)."""
+	"""All stages in the database in process order (one query for stages, one for criteria)."""
 	stage = frappe.qb.DocType("Sales Process Stage")
 	criterion = frappe.qb.DocType("Sales Process Stage Criterion")
 	rows = (
@@ -173,7 +180,6 @@ def stored_stages(exclude: str | None = None) -> list[StageRow]:
 		.select(
 			stage.name, stage.sequence, stage.probability, stage.time_limit_days, stage.is_won, stage.is_lost
 		)
-		.orderby(stage.sequence)
 		.run(as_dict=True)
 	)
 	crits: dict[str, list[str]] = {}
@@ -185,7 +191,7 @@ def stored_stages(exclude: str | None = None) -> list[StageRow]:
 		.run(as_dict=True)
 	):
 		crits.setdefault(c.parent, []).append(c.criterion)
-	return [
+	rows = [
 		StageRow(
 			name=r.name,
 			sequence=r.sequence,
@@ -198,3 +204,4 @@ def stored_stages(exclude: str | None = None) -> list[StageRow]:
 		for r in rows
 		if r.name != exclude
 	]
+	return sorted(rows, key=process_order)

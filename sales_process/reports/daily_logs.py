@@ -39,6 +39,7 @@ from frappe.utils import add_days, cint, flt, format_date, format_datetime, get_
 
 from sales_process.domain import hierarchy, settings
 from sales_process.domain.deadlines import DateDiff
+from sales_process.domain.stages import stored_stages
 
 PERIODS = ("Daily", "Monthly")
 GROUPINGS = ("Sales Person", "Team")
@@ -439,9 +440,8 @@ def false_report_summary(
 		entry[row.rule] += cint(row.flags)
 		entry["total"] += cint(row.flags)
 	if by == "Stage":
-		stage = frappe.qb.DocType("Sales Process Stage")
-		order = {name: seq for name, seq in frappe.qb.from_(stage).select(stage.name, stage.sequence).run()}
-		key = lambda e: (e["stage"] is None, order.get(e["stage"], 0), e["stage"] or "")  # noqa: E731
+		order = {s.name: i for i, s in enumerate(stored_stages())}  # a stage no longer configured first
+		key = lambda e: (e["stage"] is None, order.get(e["stage"], -1), e["stage"] or "")  # noqa: E731
 	else:
 		key = lambda e: (-e["total"], e["sales_person"] or "")  # noqa: E731
 	return sorted(summary.values(), key=key)

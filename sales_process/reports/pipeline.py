@@ -39,6 +39,7 @@ from frappe.utils import (
 )
 
 from sales_process.domain import deadlines, hierarchy, weighted
+from sales_process.domain.stages import stored_stages as stages
 from sales_process.permissions import opportunity_scope
 
 # R2 forecast categories by (effective) probability: Commit ≥ 80, Best Case ≥ 50, Pipeline below
@@ -60,18 +61,7 @@ Greatest = CustomFunction("GREATEST", ["a", "b"])
 # --- shared pieces --------------------------------------------------------------------------------
 
 
-def stages() -> list[frappe._dict]:
-	"""The configured stages: open ones by sequence, then the won stage, then the lost one."""
-	st = frappe.qb.DocType("Sales Process Stage")
-	rows = (
-		frappe.qb.from_(st)
-		.select(st.name, st.sequence, st.probability, st.time_limit_days, st.is_won, st.is_lost)
-		.run(as_dict=True)
-	)
-	return sorted(rows, key=lambda s: (2 if s.is_lost else 1 if s.is_won else 0, cint(s.sequence), s.name))
-
-
-def next_stages(stage_rows: list[frappe._dict]) -> dict[str, str]:
+def next_stages(stage_rows: list) -> dict[str, str]:
 	"""{open stage: the stage after it}; the last open stage leads to the won stage."""
 	path = [s.name for s in stage_rows if not s.is_lost]
 	return {s: path[i + 1] for i, s in enumerate(path[:-1])}
@@ -144,7 +134,7 @@ def _rate(part, whole, digits: int = 1) -> float | None:
 	return round(100 * flt(part) / flt(whole), digits) if flt(whole) else None
 
 
-def _stage_history(stage_rows: list[frappe._dict], f: frappe._dict, user: str | None) -> dict:
+def _stage_history(stage_rows: list, f: frappe._dict, user: str | None) -> dict:
 	"""Per stage, from the Opportunity Stage Log of the filtered opportunities:
 
 	- entered: opportunities that ever entered the stage (a row whose to_stage is the stage and whose
