@@ -5,12 +5,14 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from sales_process.controllers.immutable import Undeletable
+
 # Where an entry came from: set by mark_effective (H3) only, never by the form, REST or
 # frappe.client (they would let anyone forge an "effective answer" or move the credit for one).
 PROVENANCE_FIELDS = ("source_help_alert", "contributed_by")
 
 
-class ExperienceEntry(Document):
+class ExperienceEntry(Undeletable, Document):
 	def validate(self):
 		if self.flags.from_process:
 			return
@@ -30,12 +32,9 @@ class ExperienceEntry(Document):
 				title=_("Not Allowed"),
 			)
 
-	def on_trash(self):
-		if self.source_help_alert and not (frappe.flags.in_uninstall or frappe.flags.in_install):
-			frappe.throw(
-				_("Experience entry {0} records the effective answer of help alert {1} and is kept.").format(
-					self.name, self.source_help_alert
-				),
-				frappe.PermissionError,
-				title=_("Not Allowed"),
-			)
+	def delete_refusal(self):
+		if self.source_help_alert:
+			return _(
+				"Experience entry {0} records the effective answer of help alert {1} and is kept."
+			).format(self.name, self.source_help_alert)
+		return None

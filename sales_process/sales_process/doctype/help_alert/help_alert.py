@@ -5,16 +5,16 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from sales_process.controllers.immutable import Undeletable
 from sales_process.domain import help_alert
 
 
-class HelpAlert(Document):
+class HelpAlert(Undeletable, Document):
 	def validate(self):
 		help_alert.guard(self)
 
-	def on_trash(self):
-		if not (frappe.flags.in_uninstall or frappe.flags.in_install):
-			frappe.throw(_("Help alerts are kept: they feed the help statistics."), frappe.PermissionError)
+	def delete_refusal(self):
+		return _("Help alerts are kept: they feed the help statistics.")
 
 
 @frappe.whitelist()

@@ -5,17 +5,22 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from sales_process.controllers.immutable import InsertOnly
 from sales_process.domain import daily_log
 
 
-class SalesDailyLog(Document):
+class SalesDailyLog(InsertOnly, Document):
 	"""Immutable once inserted (L2): no role has write/delete permission, and the controller
 	refuses every later save, cancel or delete, whoever asks. Corrections are new entries that
 	reference the original in `corrects`."""
 
+	def change_refusal(self):
+		return _(
+			"Daily logs cannot be changed or deleted. To correct a mistake, file a new entry that references it."
+		)
+
 	def validate(self):
-		if not self.is_new():
-			_refuse()
+		super().validate()
 		daily_log.validate_new(self)
 
 	def before_save(self):
@@ -32,27 +37,6 @@ class SalesDailyLog(Document):
 			from sales_process.domain import help_alert
 
 			help_alert.raise_from_daily_log(self)
-
-	def on_update(self):
-		if not self.flags.in_insert:
-			_refuse()
-
-	def before_cancel(self):
-		_refuse()
-
-	def on_trash(self):
-		if not (frappe.flags.in_uninstall or frappe.flags.in_install):
-			_refuse()
-
-
-def _refuse():
-	frappe.throw(
-		_(
-			"Daily logs cannot be changed or deleted. To correct a mistake, file a new entry that references it."
-		),
-		frappe.PermissionError,
-		title=_("Not Allowed"),
-	)
 
 
 def on_doctype_update():

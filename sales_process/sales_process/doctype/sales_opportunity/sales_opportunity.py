@@ -6,10 +6,11 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import flt
 
+from sales_process.controllers.immutable import Undeletable
 from sales_process.domain import opportunity
 
 
-class SalesOpportunity(Document):
+class SalesOpportunity(Undeletable, Document):
 	def _validate_links(self):
 		# Frappe validates links before any hook runs (on insert and on every save), and reads a dict
 		# value as filters (a 500 on an unknown column): refuse wrong types first, once, here
@@ -33,14 +34,9 @@ class SalesOpportunity(Document):
 			at=self.stage_entered_at,
 		)
 
-	def on_trash(self):
+	def delete_refusal(self):
 		# O3: opportunities belong to the company; nobody drops one by deleting it.
-		if not (frappe.flags.in_uninstall or frappe.flags.in_install):
-			frappe.throw(
-				_("Opportunities cannot be deleted. Request to close it as lost instead."),
-				frappe.PermissionError,
-				title=_("Not Allowed"),
-			)
+		return _("Opportunities cannot be deleted. Request to close it as lost instead.")
 
 
 @frappe.whitelist()
