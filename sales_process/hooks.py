@@ -91,7 +91,11 @@ scheduler_events = {
 	"cron": {
 		"*/15 * * * *": ["sales_process.scheduled.deadlines.enqueue_confiscation"],
 	},
-	"hourly_long": ["sales_process.scheduled.deadlines.send_reminders"],
+	"hourly_long": [
+		"sales_process.scheduled.deadlines.send_reminders",
+		# G5: held leads without contact for their pool's follow-up period return to the pool
+		"sales_process.scheduled.pool.return_stale_leads",
+	],
 	# C1/C2: revisit, anniversary and birthday ToDos, once a day
 	"daily_long": ["sales_process.scheduled.care.send_care_reminders"],
 }

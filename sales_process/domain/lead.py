@@ -16,7 +16,7 @@ from frappe import _
 from frappe.query_builder.functions import Count, IfNull
 from frappe.utils import add_days, cint, cstr, get_datetime, now_datetime
 
-from sales_process.domain import hierarchy, normalize
+from sales_process.domain import hierarchy, lead_capture, normalize
 from sales_process.domain.opportunity import MAX_REASON, ProcessError
 from sales_process.domain.settings import get_settings
 
@@ -380,6 +380,7 @@ def _refuse_duplicate(message: str, holder: str | None, match: str):
 def prepare_new(doc):
 	"""Called from the controller's before_insert, whatever the channel. Input types were checked
 	already (SalesLead._validate_links)."""
+	lead_capture.prepare(doc)  # the channel's source (G2) before the default below
 	if not (cstr(doc.company_name).strip() or cstr(doc.lead_name).strip()):
 		frappe.throw(_("A lead needs a company name or a contact person."), frappe.MandatoryError)
 	user = frappe.session.user
@@ -454,7 +455,10 @@ def transition(doc, action: str, changes: dict, reason: str | None = None):
 	before = doc.sales_person
 	doc.update(changes)
 	doc.flags.sales_process_transition = True
-	doc.save(ignore_permissions=True)  # the caller checked permission (load)
+	try:
+		doc.save(ignore_permissions=True)  # the caller checked permission (load)
+	finally:
+		doc.flags.sales_process_transition = False  # a later plain save of this object is guarded
 	write_log(doc.name, action, from_sp=before, to_sp=doc.sales_person, reason=reason, pool=doc.pool)
 	return doc
 
@@ -487,6 +491,7 @@ def held_count(sales_person: str) -> int:
 		frappe.qb.from_(sl)
 		.select(Count("*"))
 		.where((sl.sales_person == sales_person) & sl.status.isin(OPEN_STATUSES))
+		.for_update()  # a locking read: the latest committed holds, not this transaction's snapshot
 		.run()[0][0]
 	)
 
