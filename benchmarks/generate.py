@@ -20,7 +20,7 @@ What the rows are like — consistent with the app's rules, but written without 
   later stage (with days_in_stage), Won or Lost at the end for closed ones; other actions that
   keep the stage (Confiscate, Keep, Return, Reassign) fill it up to the target row count.
 - Daily logs form valid per-salesperson SHA-256 chains (chain_seq, previous_entry, previous_hash,
-  content_hash computed with `sales_process.domain.daily_log.content_hash`, names taken in order
+  content_hash set by `sales_process.domain.daily_log.chain_in_bulk`, names taken in order
   and the doctype's sequence moved past them), so `verify_chain` passes on the generated data.
   Dated from the day before yesterday backwards: today's REST inserts start with an empty day.
 - The ERPNext mirror: one `Opportunity` per Sales Opportunity (status Open → Open, Won → Converted,
@@ -546,7 +546,7 @@ class Generator:
 		"""Hash-chained entries for every salesperson, oldest first, ending the day before yesterday."""
 		import frappe
 
-		from sales_process.domain.daily_log import GENESIS, content_hash
+		from sales_process.domain.daily_log import chain_in_bulk, reset_chain_heads
 
 		rng = random.Random(self.seed + 4)
 		people = self.all_people()
@@ -606,13 +606,12 @@ class Generator:
 		]
 		users = self.users()
 
-		def rows():
+		def entries():
 			for p_index, sp in enumerate(people):
 				count = per_person + (1 if p_index < total - per_person * len(people) else 0)
 				user = users[sp]
 				mine = customers_of.get(sp) or customers_of[leaves[p_index % len(leaves)]]
 				opps = by_person.get(sp) or []
-				previous_name, previous_hash = "", GENESIS
 				# spread `count` entries over days_back days ending the day before yesterday
 				per_day = count / days_back
 				seq = 0
@@ -632,69 +631,42 @@ class Generator:
 						minutes = rng.randint(5, 25)
 						minute = min(minute + minutes, 23 * 60 + 59)
 						at = datetime.combine(day, datetime.min.time()) + timedelta(minutes=minute)
-						entry = {
-							"sales_person": sp,
+						yield {
+							"name": name,
+							"creation": at,
+							"modified": at,
+							"owner": user,
+							"modified_by": user,
 							"log_date": day,
+							"sales_person": sp,
 							"customer": customer,
 							"opportunity": opp.name if opp else None,
 							"activities": [a.name for a in picked],
 							"minutes": minutes,
 							"cost": float(rng.choice((0, 0, 0, 50, 120, 300))),
-							"note": rng.choice(NOTES),
 							"difficulty": 0,
+							"note": rng.choice(NOTES),
 							"corrects": None,
-							"chain_seq": seq,
-							"previous_entry": previous_name,
-							"previous_hash": previous_hash,
+							"effective_score": sum(float(a.score) for a in picked if a.is_effective),
+							"stage": opp.stage.name if opp else None,
+							"entered_at": at,
 						}
-						digest = content_hash(entry)
-						score = sum(float(a.score) for a in picked if a.is_effective)
-						for idx, a in enumerate(picked, start=1):
-							children.append(
-								(
-									f"bench-{name}-{idx}",
-									at,
-									at,
-									user,
-									user,
-									str(name),
-									"Sales Daily Log",
-									"activities",
-									idx,
-									a.name,
-								)
-							)
-						yield (
-							name,
-							at,
-							at,
-							user,
-							user,
-							day,
-							sp,
-							customer,
-							entry["opportunity"],
-							minutes,
-							entry["cost"],
-							0,
-							entry["note"],
-							score,
-							opp.stage.name if opp else None,
-							at,
-							seq,
-							previous_name,
-							previous_hash,
-							digest,
-						)
-						previous_name, previous_hash = str(name), digest
+
+		def rows():
+			for row in chain_in_bulk(entries()):
+				for idx, activity in enumerate(row["activities"], start=1):
+					at, user = row["entered_at"], row["owner"]
+					children.append(
+						(f"bench-{row['name']}-{idx}", at, at, user, user)
+						+ (str(row["name"]), "Sales Daily Log", "activities", idx, activity)
+					)
 				if len(children) > 200_000:
 					self._flush_children(child_columns, children)
+				yield tuple(row[c] for c in columns)
 
 		insert_rows("tabSales Daily Log", columns, rows(), "daily logs", total)
 		self._flush_children(child_columns, children)
 		frappe.db.sql("select setval(`sales_daily_log_id_seq`, %s)", counter[0])
-		from sales_process.domain.daily_log import reset_chain_heads
-
 		reset_chain_heads()  # the bulk rows bypassed the controller that keeps each chain's head
 		frappe.db.commit()
 

@@ -9,6 +9,7 @@ still names it in `previous_entry`, and the positions skip one).
 
 import hashlib
 import math
+from collections.abc import Iterable, Iterator
 
 import frappe
 from frappe import _
@@ -350,6 +351,22 @@ def advance_chain_head(doc):
 		{column: doc.get(key) for column, key in HEAD_FIELDS.items()},
 		update_modified=False,
 	)
+
+
+def chain_in_bulk(rows: Iterable[dict]) -> Iterator[dict]:
+	"""Link rows written in bulk (the demo, the benchmark generator), which bypass the controller,
+	into valid chains: each row (a Sales Daily Log row as a dict with its `name`, its content and
+	`activities`) gets chain_seq, previous_entry, previous_hash and content_hash, and is yielded.
+
+	`rows` come oldest first per salesperson, for people without entries so far; afterwards call
+	`reset_chain_heads` for them."""
+	heads: dict[str, tuple[int, str, str]] = {}
+	for row in rows:
+		seq, previous_entry, previous_hash = heads.get(row["sales_person"], (0, "", GENESIS))
+		row.update(chain_seq=seq + 1, previous_entry=previous_entry, previous_hash=previous_hash)
+		row["content_hash"] = content_hash(row)
+		heads[row["sales_person"]] = (seq + 1, str(row["name"]), row["content_hash"])
+		yield row
 
 
 def reset_chain_heads(sales_persons: list[str] | None = None):

@@ -340,7 +340,7 @@ class _Demo:
 
 	def daily_logs(self):
 		from sales_process.domain.bulk import CHUNK
-		from sales_process.domain.daily_log import GENESIS, content_hash, reset_chain_heads
+		from sales_process.domain.daily_log import chain_in_bulk, reset_chain_heads
 
 		types = frappe.get_all("Sales Activity Type", fields=["name", "score", "is_effective"])
 		score = {t.name: flt(t.score) if t.is_effective else 0 for t in types}
@@ -369,17 +369,16 @@ class _Demo:
 		total = 0
 		for p, leaf in enumerate(self.leaves):
 			user = self.users[leaf]
-			log_rows, act_rows = [], []
-			seq, prev_name, prev_hash = 0, "", GENESIS
+			entries = []
 			for d in range(days):
 				day = add_days(start, d)
 				if day.weekday() == 6 or (day.weekday() == 5 and self.rng.random() < 0.7):
 					continue
 				recent = (self.today - day).days <= 14
 				fading = leaf == DECLINING and recent
-				entries = self.rng.randint(0, 1) if fading else self.rng.randint(2, 4)
+				count = self.rng.randint(0, 1) if fading else self.rng.randint(2, 4)
 				budget = 540
-				for k in range(entries):
+				for k in range(count):
 					minutes = self.rng.choice([15, 30, 45, 60, 90, 120, 180])
 					if fading:
 						minutes = self.rng.choice([15, 20, 30])
@@ -393,58 +392,40 @@ class _Demo:
 					if fading:
 						acts = [n for n in acts if not score[n]] or ["资料整理"]
 					entered = datetime.combine(day, time(9 + 2 * k, self.rng.randint(0, 59)))
-					seq += 1
-					# nosemgrep: frappe-using-db-sql -- nextval() of the doctype's sequence; no qb equivalent
-					name = frappe.db.sql(f"select nextval({seq_name})")[0][0]
-					entry = {
-						"sales_person": leaf,
-						"log_date": day,
-						"customer": customer,
-						"opportunity": o.name if o else None,
-						"activities": acts,
-						"minutes": minutes,
-						"cost": self.rng.choice([0, 0, 0, 50, 120, 300]),
-						"note": self.rng.choice(NOTES),
-						"difficulty": 0,
-						"corrects": None,
-						"chain_seq": seq,
-						"previous_entry": prev_name,
-						"previous_hash": prev_hash,
-					}
-					digest = content_hash(entry)
-					log_rows.append(
-						(
-							name,
-							entered,
-							entered,
-							user,
-							user,
-							0,
-							0,
-							day,
-							leaf,
-							customer,
-							entry["opportunity"],
-							minutes,
-							entry["cost"],
-							0,
-							entry["note"],
-							None,
-							sum(score[a] for a in acts),
-							o.stage if o else None,
-							entered,
-							seq,
-							prev_name,
-							prev_hash,
-							digest,
-						)
+					entries.append(
+						{
+							# nosemgrep: frappe-using-db-sql -- nextval() of the doctype's sequence; no qb equivalent
+							"name": frappe.db.sql(f"select nextval({seq_name})")[0][0],
+							"creation": entered,
+							"modified": entered,
+							"owner": user,
+							"modified_by": user,
+							"docstatus": 0,
+							"idx": 0,
+							"log_date": day,
+							"sales_person": leaf,
+							"customer": customer,
+							"opportunity": o.name if o else None,
+							"activities": acts,
+							"minutes": minutes,
+							"cost": self.rng.choice([0, 0, 0, 50, 120, 300]),
+							"difficulty": 0,
+							"note": self.rng.choice(NOTES),
+							"corrects": None,
+							"effective_score": sum(score[a] for a in acts),
+							"stage": o.stage if o else None,
+							"entered_at": entered,
+						}
 					)
-					for idx, a in enumerate(acts, 1):
-						act_rows.append(
-							(frappe.generate_hash(length=10), entered, entered, user, user, 0, idx)
-							+ (str(name), "Sales Daily Log", "activities", a)
-						)
-					prev_name, prev_hash = str(name), digest
+			log_rows, act_rows = [], []
+			for row in chain_in_bulk(entries):
+				log_rows.append(tuple(row[f] for f in log_fields))
+				for idx, a in enumerate(row["activities"], 1):
+					entered = row["entered_at"]
+					act_rows.append(
+						(frappe.generate_hash(length=10), entered, entered, user, user, 0, idx)
+						+ (str(row["name"]), "Sales Daily Log", "activities", a)
+					)
 			frappe.db.bulk_insert("Sales Daily Log", log_fields, log_rows, chunk_size=CHUNK)
 			frappe.db.bulk_insert("Sales Daily Log Activity", act_fields, act_rows, chunk_size=CHUNK)
 			total += len(log_rows)
