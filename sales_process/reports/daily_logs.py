@@ -40,6 +40,7 @@ from frappe.utils import add_days, cint, flt, format_date, format_datetime, get_
 from sales_process.domain import hierarchy, settings
 from sales_process.domain.deadlines import DateDiff
 from sales_process.domain.stages import stored_stages
+from sales_process.reports.help_alerts import responses_per_sales_person
 
 PERIODS = ("Daily", "Monthly")
 GROUPINGS = ("Sales Person", "Team")
@@ -526,15 +527,7 @@ def count_chart(labels: list[str], datasets: list[tuple[str, list]]) -> dict:
 # --- L6: leaderboard -------------------------------------------------------------------------------
 
 
-def help_given_source(from_date, to_date):
-	"""Help given (L6): answers each sales person gave to colleagues' help alerts in the period."""
-	from sales_process.reports.help_alerts import responses_per_sales_person
-
-	return responses_per_sales_person(from_date, to_date)
-
-
-def leaderboard_measures() -> list[str]:
-	return ["effective_score", "minutes", "won_amount", "help_given"]
+LEADERBOARD_MEASURES = ("effective_score", "minutes", "won_amount", "help_given")
 
 
 def _won_query(from_date, to_date):
@@ -571,13 +564,14 @@ def _won_query(from_date, to_date):
 
 
 def leaderboard(from_date, to_date, user: str | None = None, order_by: str = "effective_score") -> list[dict]:
-	"""Per sales person with logs or wins in the period: effective score, minutes, entries, won amount
-	(and help given, once it exists) with a rank per measure (1 = best; ties share a rank).
+	"""Per sales person with logs, wins or help given in the period: effective score, minutes, entries,
+	won amount and help given (answers to colleagues' help alerts) with a rank per measure (1 = best;
+	ties share a rank).
 
 	Visibility follows the setting: "Company" shows everyone to every user; "Hierarchy" applies the
 	user's data scope."""
 	from_date, to_date = date_range(from_date, to_date)
-	measures = leaderboard_measures()
+	measures = LEADERBOARD_MEASURES
 	if order_by not in measures:
 		frappe.throw(_("Cannot rank by {0}.").format(order_by), frappe.ValidationError)
 
@@ -595,9 +589,12 @@ def leaderboard(from_date, to_date, user: str | None = None, order_by: str = "ef
 		.groupby(log.sales_person)
 	).as_("work")
 	won = _won_query(from_date, to_date).as_("won")
-	sources = [(work, ("entries", "minutes", "effective_score")), (won, ("won_amount", "won_count"))]
-	if (help_given := help_given_source(from_date, to_date)) is not None:
-		sources.append((help_given.as_("help"), ("help_given",)))
+	help_given = responses_per_sales_person(from_date, to_date).as_("help")
+	sources = [
+		(work, ("entries", "minutes", "effective_score")),
+		(won, ("won_amount", "won_count")),
+		(help_given, ("help_given",)),
+	]
 
 	query = frappe.qb.from_(sp)
 	values = {}
@@ -621,7 +618,7 @@ def leaderboard(from_date, to_date, user: str | None = None, order_by: str = "ef
 			"entries": cint(r.entries),
 			"won_amount": _round(r.won_amount),
 			"won_count": cint(r.won_count),
-			**({"help_given": _round(r.help_given)} if "help_given" in measures else {}),
+			"help_given": _round(r.help_given),
 			**{f"rank_{m}": cint(r[f"rank_{m}"]) for m in measures},
 		}
 		for r in rows

@@ -21,14 +21,13 @@ def execute(filters=None):
 	measure = RANK_BY.get(filters.rank_by or "Effective Score", "effective_score")
 
 	rows = daily_logs.leaderboard(from_date, to_date, order_by=measure)
-	measures = daily_logs.leaderboard_measures()
 	for row in rows:  # the board's rows: put the chosen rank first
 		row["rank"] = row[f"rank_{measure}"]
 	top = rows[: daily_logs.CHART_SERIES]
 	chart = daily_logs.count_chart(
 		[row["sales_person"] for row in top], [(measure_label(measure), [row[measure] for row in top])]
 	)
-	return columns(measures), rows, None, chart
+	return columns(), rows, None, chart
 
 
 def measure_label(measure: str) -> str:
@@ -40,8 +39,8 @@ def measure_label(measure: str) -> str:
 	}[measure]
 
 
-def columns(measures: list[str]) -> list[dict]:
-	cols = [
+def columns() -> list[dict]:
+	return [
 		{"fieldname": "rank", "label": _("Rank"), "fieldtype": "Int", "width": 70},
 		{
 			"fieldname": "sales_person",
@@ -64,10 +63,6 @@ def columns(measures: list[str]) -> list[dict]:
 		{"fieldname": "won_amount", "label": _("Won Amount"), "fieldtype": "Currency", "width": 130},
 		{"fieldname": "rank_won_amount", "label": _("Won Amount Rank"), "fieldtype": "Int", "width": 130},
 		{"fieldname": "won_count", "label": _("Opportunities Won"), "fieldtype": "Int", "width": 130},
+		{"fieldname": "help_given", "label": _("Help Given"), "fieldtype": "Float", "width": 110},
+		{"fieldname": "rank_help_given", "label": _("Help Given Rank"), "fieldtype": "Int", "width": 120},
 	]
-	if "help_given" in measures:  # HELP GIVEN: appears once daily_logs.help_given_source returns a query
-		cols += [
-			{"fieldname": "help_given", "label": _("Help Given"), "fieldtype": "Float", "width": 110},
-			{"fieldname": "rank_help_given", "label": _("Help Given Rank"), "fieldtype": "Int", "width": 120},
-		]
-	return cols
