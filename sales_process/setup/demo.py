@@ -76,6 +76,15 @@ ANSWERS = [
 	("催款要找对人，先和客户财务确认付款节点。", "发正式对账函，同时请客户对接人内部推动。"),
 	("用已有案例做线上分享会代替现场参观。", "整理两个最相近的案例，请老客户做一次电话推荐。"),
 ]
+LEAD_NOTES = [
+	"展会上留下名片，对移动端报表感兴趣",
+	"官网留言咨询价格",
+	"老客户推荐，计划明年上 ERP",
+	"Asked for a demo of the approval workflow",
+	"电话咨询实施周期",
+]
+LEAD_CALL_NOTES = ["首次电话沟通，约了下周演示", "确认了联系人和预算范围", "Intro call, sent the brochure"]
+DISQUALIFY_REASONS = ["联系方式无效", "同行打探价格", "Student project, no budget"]
 NOTES = [
 	"电话沟通项目进度，客户反馈积极",
 	"拜访客户 IT 部门，了解现有系统",
@@ -91,18 +100,29 @@ NOTES = [
 
 
 def make_demo(seed: int = 20261122, scale: float = 1.0):
-	"""Fill the site with the demo company; does nothing when its root Sales Person exists."""
-	if frappe.db.exists("Sales Person", DEMO_MARKER):
-		print("Demo data already present; nothing to do.")
-		return None
+	"""Fill the site with the demo company; does nothing when its root Sales Person exists. A demo
+	company made before leads existed gets its leads (and nothing else) added."""
 	demo = _Demo(seed, scale)
+	if frappe.db.exists("Sales Person", DEMO_MARKER):
+		if has_demo_leads():
+			print("Demo data already present; nothing to do.")
+			return None
+		steps = (demo.known_people, demo.leads)
+	else:
+		steps = (demo.run,)
 	previous_user = frappe.session.user
 	try:
-		demo.run()
+		for step in steps:
+			step()
 	finally:
 		frappe.set_user(previous_user)
 	print(f"Demo users' password: {DEMO_PASSWORD}")
 	return demo.summary
+
+
+def has_demo_leads() -> bool:
+	"""The demo's leads are entered by its sales director (HIERARCHY's root)."""
+	return bool(frappe.db.exists("Sales Lead Log", {"action": "Create", "by_user": HIERARCHY[0][1]}))
 
 
 def _scaled(n: int, scale: float, minimum: int) -> int:
@@ -142,6 +162,7 @@ class _Demo:
 		self.money()
 		self.deadlines()
 		self.care()
+		self.leads()
 
 	def as_user(self, sales_person: str):
 		frappe.set_user(self.users[sales_person])
@@ -171,6 +192,14 @@ class _Demo:
 				self.leaves.append(name)
 		self.summary["sales_persons"] = len(HIERARCHY)
 		print(f"Demo: {len(HIERARCHY)} sales people ({len(self.leaves)} salespeople at the leaves)")
+
+	def known_people(self):
+		"""The demo hierarchy as `people` built it, for a run that only adds what is missing."""
+		for name, email, parent, is_group, _roles, _language in HIERARCHY:
+			self.users[name] = email
+			self.parent[name] = parent
+			if not is_group:
+				self.leaves.append(name)
 
 	# --- customers and contacts ------------------------------------------------------------------
 
@@ -641,6 +670,85 @@ class _Demo:
 				"reminded_for_due": None,
 			},
 			update_modified=False,
+		)
+
+	# --- leads and the pool (G) -----------------------------------------------------------------------
+
+	def leads(self):
+		"""Leads through the real process: the sales director enters them (a manager's entry goes to
+		the pool, G4), salespeople claim most of them (G5); of the claimed ones some get a daily log
+		(Contacted), some are converted into a customer and an opportunity (G7), some disqualified,
+		one released with a reason, and a few left without contact are returned by the stale-lead
+		job. The leads' creation dates are spread over the last three months (the moves and their
+		log rows happen now), so Lead Source Analysis has months to compare."""
+		from sales_process.api.daily_log import add_log
+		from sales_process.domain import lead, lead_conversion
+		from sales_process.domain.normalize import company_name
+		from sales_process.scheduled.pool import return_stale_leads
+
+		n = _scaled(40, self.scale, 16)
+		sources = frappe.get_all("Sales Lead Source", pluck="name", order_by="name")
+		territory = frappe.db.get_value("Territory", {"is_group": 0}, "name")
+		industries = frappe.get_all("Industry Type", pluck="name", order_by="name", limit=8)
+		seen = set(frappe.get_all("Sales Lead", pluck="normalized_company"))
+		names = []
+		frappe.set_user(self.users[DEMO_MARKER])
+		for i in range(n):
+			fake = self.fake_en if i % 4 == 0 else self.fake_zh
+			company = self.company_name(i + 1, seen)
+			seen.add(company_name(company))
+			doc = frappe.get_doc(
+				{
+					"doctype": "Sales Lead",
+					"company_name": company,
+					"lead_name": fake.name(),
+					"phone": self.fake_zh.phone_number(),
+					"email": f"{frappe.generate_hash(length=8)}@{self.fake_en.domain_name()}",
+					"source": sources[i % len(sources)] if sources else None,
+					"territory": territory,
+					"industry": industries[i % len(industries)] if industries else None,
+					"notes": self.rng.choice(LEAD_NOTES),
+				}
+			).insert()
+			names.append(doc.name)
+		in_pool = max(4, n // 4)  # the newest quarter waits in the pool
+		claimed = names[in_pool:]
+		for i, name in enumerate(claimed):
+			self.as_user(self.leaves[i % len(self.leaves)])
+			lead.claim(name)
+		counts = dict.fromkeys(("contacted", "converted", "disqualified", "released", "returned"), 0)
+		for i, name in enumerate(claimed):
+			holder = frappe.db.get_value("Sales Lead", name, "sales_person")
+			self.as_user(holder)
+			kind = i % 6
+			if kind in (0, 1, 2):  # a call on the lead: Contacted (G7's daily log on a lead)
+				add_log(None, ["电话沟通"], 20, note=self.rng.choice(LEAD_CALL_NOTES), lead=name)
+				counts["contacted"] += 1
+			if kind == 1:
+				lead_conversion.convert(name, amount=self.rng.randint(5, 80) * 10000)
+				counts["converted"] += 1
+			elif kind == 3:
+				lead.disqualify(name, self.rng.choice(DISQUALIFY_REASONS))
+				counts["disqualified"] += 1
+			elif kind == 4 and not counts["released"]:
+				lead.release(name, "客户半年内没有采购计划，放回公海")
+				counts["released"] += 1
+			elif kind in (4, 5):  # held without contact for longer than the follow-up period
+				frappe.db.set_value(
+					"Sales Lead", name, "held_since", add_days(self.now, -30), update_modified=False
+				)
+		self.admin()
+		counts["returned"] = return_stale_leads(commit=False)["returned"]
+		sl = frappe.qb.DocType("Sales Lead")
+		for i, name in enumerate(names):
+			created = add_to_date(self.now, days=-(n - i) * 90 // n, hours=-self.rng.randint(0, 8))
+			frappe.qb.update(sl).set(sl.creation, created).where(sl.name == name).run()
+		self.summary.update(leads=n, leads_in_pool=in_pool, **{f"leads_{k}": v for k, v in counts.items()})
+		# the calls on leads are daily logs too
+		self.summary["daily_logs"] = self.summary.get("daily_logs", 0) + counts["contacted"]
+		print(
+			f"Demo: {n} leads, {in_pool} waiting in the pool, {len(claimed)} claimed: "
+			+ ", ".join(f"{v} {k}" for k, v in counts.items())
 		)
 
 

@@ -97,6 +97,58 @@ def test_demo_company(demo):
 
 
 def test_demo_is_idempotent(demo):
-	before = frappe.db.count("Sales Opportunity")
+	before = frappe.db.count("Sales Opportunity"), frappe.db.count("Sales Lead")
 	assert make_demo(seed=7, scale=0.2) is None
-	assert frappe.db.count("Sales Opportunity") == before
+	assert (frappe.db.count("Sales Opportunity"), frappe.db.count("Sales Lead")) == before
+
+
+def test_demo_leads(demo):
+	"""G: the demo's leads went through the real process — in the pool, held, contacted through a
+	daily log, converted, disqualified, released and returned by the job — each move logged."""
+	director = HIERARCHY[0][1]
+	created = frappe.get_all("Sales Lead Log", {"action": "Create", "by_user": director}, pluck="lead")
+	assert len(created) == demo["leads"]
+	leads = frappe.get_all(
+		"Sales Lead",
+		filters={"name": ("in", created)},
+		fields=[
+			"name",
+			"status",
+			"sales_person",
+			"pool",
+			"customer",
+			"opportunity",
+			"last_contact_at",
+			"source",
+		],
+	)
+	in_pool = [
+		lead for lead in leads if not lead.sales_person and lead.status not in ("Converted", "Disqualified")
+	]
+	held = [lead for lead in leads if lead.sales_person and lead.status in ("New", "Contacted")]
+	assert len(in_pool) == demo["leads_in_pool"] + demo["leads_released"] + demo["leads_returned"]
+	assert held and all(lead.pool for lead in leads)
+	assert len({lead.source for lead in leads}) > 3  # several channels
+	converted = [lead for lead in leads if lead.status == "Converted"]
+	assert len(converted) == demo["leads_converted"] > 0
+	for lead in converted:
+		opp = frappe.db.get_value(
+			"Sales Opportunity", lead.opportunity, ["customer", "sales_person"], as_dict=True
+		)
+		assert opp.customer == lead.customer and opp.sales_person == lead.sales_person
+	assert sum(lead.status == "Disqualified" for lead in leads) == demo["leads_disqualified"] > 0
+	contacted = [lead for lead in leads if lead.last_contact_at]
+	assert len(contacted) == demo["leads_contacted"] > 0
+	assert frappe.db.count("Sales Daily Log", {"lead": ("in", created)}) == demo["leads_contacted"]
+	for action, count in (
+		("Claim", len(leads) - demo["leads_in_pool"]),
+		("Convert", demo["leads_converted"]),
+		("Disqualify", demo["leads_disqualified"]),
+		("Release", demo["leads_released"]),
+		("Return", demo["leads_returned"]),
+	):
+		assert frappe.db.count("Sales Lead Log", {"lead": ("in", created), "action": action}) == count, action
+	assert demo["leads_released"] == 1 and demo["leads_returned"] > 0
+	# the creation dates spread over months: the source analysis has history to compare
+	months = {str(d)[:7] for d in frappe.get_all("Sales Lead", {"name": ("in", created)}, pluck="creation")}
+	assert len(months) >= 3
