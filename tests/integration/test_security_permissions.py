@@ -26,6 +26,7 @@ import requests
 
 import frappe
 
+from sales_process.domain import settings
 from tests.integration.rest import Client, message
 
 ROLES = ("rep_a1", "rep_b1", "manager", "accountant", "outsider", "guest")
@@ -122,6 +123,46 @@ EXPECTED = {
 		"print": row(OK, OK, OK, DENY, DENY, DENY),
 		"report": row(OK, OK, OK, DENY, DENY, DENY),
 	},
+	"Sales Lead": {  # G5 / A1: held by rep_a1; A2 / K4: Sales Users export no lead lists
+		"read": row(OK, DENY, OK, DENY, DENY, DENY),
+		"list": row(OK, HIDDEN, OK, DENY, DENY, DENY),
+		"create": row(OK, DENY, OK, DENY, DENY, DENY),  # for rep_a1: rep_b1 cannot give them one
+		"write": row(OK, DENY, OK, DENY, DENY, DENY),
+		"delete": row(DENY, DENY, DENY, DENY, DENY, DENY),  # disqualify instead
+		"export": row(DENY, DENY, OK, DENY, DENY, DENY),
+		"print": row(OK, DENY, OK, DENY, DENY, DENY),
+		"report": row(OK, HIDDEN, OK, DENY, DENY, DENY),
+	},
+	"Sales Lead Log": {  # G1: insert-only, follows its lead
+		"read": row(OK, DENY, OK, DENY, DENY, DENY),
+		"list": row(OK, HIDDEN, OK, DENY, DENY, DENY),
+		"create": row(DENY, DENY, DENY, DENY, DENY, DENY),
+		"write": row(DENY, DENY, DENY, DENY, DENY, DENY),
+		"delete": row(DENY, DENY, DENY, DENY, DENY, DENY),
+		"export": row(DENY, DENY, OK, DENY, DENY, DENY),
+		"print": row(OK, DENY, OK, DENY, DENY, DENY),
+		"report": row(OK, HIDDEN, OK, DENY, DENY, DENY),
+	},
+	"Sales Lead Pool": {
+		"read": row(OK, OK, OK, DENY, DENY, DENY),
+		"list": row(OK, OK, OK, DENY, DENY, DENY),
+		"create": row(DENY, DENY, OK, DENY, DENY, DENY),
+		"write": row(DENY, DENY, OK, DENY, DENY, DENY),
+		"delete": row(DENY, DENY, OK, DENY, DENY, DENY),
+		"export": row(DENY, DENY, OK, DENY, DENY, DENY),
+		"print": row(OK, OK, OK, DENY, DENY, DENY),
+		"report": row(OK, OK, OK, DENY, DENY, DENY),
+	},
+	"Sales Lead Source": {
+		"read": row(OK, OK, OK, DENY, DENY, DENY),
+		"list": row(OK, OK, OK, DENY, DENY, DENY),
+		"create": row(DENY, DENY, OK, DENY, DENY, DENY),
+		"write": row(DENY, DENY, OK, DENY, DENY, DENY),
+		"delete": row(DENY, DENY, OK, DENY, DENY, DENY),
+		"export": row(DENY, DENY, OK, DENY, DENY, DENY),
+		"print": row(OK, OK, OK, DENY, DENY, DENY),
+		"report": row(OK, OK, OK, DENY, DENY, DENY),
+	},
 	"Sales Process Settings": {  # a single: read and write only
 		"read": row(OK, OK, OK, DENY, DENY, DENY),
 		"write": row(DENY, DENY, OK, DENY, DENY, DENY),
@@ -132,6 +173,7 @@ EXPECTED = {
 CHILD_TABLES = ("Help Alert Response", "Sales Daily Log Activity", "Sales Process Stage Criterion")
 
 OA, DL, HA = "sales_process.api.opportunity", "sales_process.api.daily_log", "sales_process.api.help_alert"
+LA = "sales_process.api.lead"
 # whitelisted method → outcome per caller; the arguments (built in `method_calls`) point at rep_a1's
 # records and are chosen so a permitted caller is stopped by a rule or reads only
 METHODS = {
@@ -150,6 +192,12 @@ METHODS = {
 	f"{HA}.respond": row(RULE, RULE, RULE, DENY, DENY, DENY),  # blank analysis (raiser: own alert)
 	f"{HA}.mark_effective": row(RULE, DENY, DENY, DENY, DENY, DENY),  # only the raiser; no such row
 	f"{HA}.search_experience": row(OK, OK, OK, DENY, DENY, DENY),
+	# on rep_a1's held lead: already held; the manager has no Sales Person to claim for
+	f"{LA}.claim_lead": row(RULE, DENY, RULE, DENY, DENY, DENY),
+	f"{LA}.release_lead": row(RULE, DENY, RULE, DENY, DENY, DENY),  # blank reason
+	f"{LA}.assign_lead": row(DENY, DENY, RULE, DENY, DENY, DENY),  # managers; unknown target
+	f"{LA}.disqualify_lead": row(RULE, DENY, RULE, DENY, DENY, DENY),  # blank reason
+	f"{LA}.convert_lead": row(RULE, DENY, RULE, DENY, DENY, DENY),  # a negative amount
 	# answers everyone logged in, with empty panels where they may see nothing (asserted below)
 	"sales_process.api.workbench.get_workbench": row(OK, OK, OK, OK, OK, DENY),
 	"sales_process.sales_process.page.opportunity_board.opportunity_board.get_board": row(
@@ -184,6 +232,8 @@ REPORTS = {
 	"Trial Period Comparison": row(OK, OK, OK, DENY, DENY, DENY),
 	"Help Alert Statistics": row(OK, OK, OK, DENY, DENY, DENY),
 	"Contract Billing and Collection": row(DENY, DENY, OK, OK, DENY, DENY),
+	"Lead Source Analysis": row(OK, OK, OK, DENY, DENY, DENY),  # G8: counts within the caller's scope
+	"Lead Pool Statistics": row(OK, OK, OK, DENY, DENY, DENY),
 }
 
 
@@ -209,9 +259,12 @@ def sample(world):
 	r = a1.call(f"{HA}.raise_alert", opportunity=opp["name"], reason="其他", description="permission matrix")
 	assert r.status_code == 200, message(r)
 	alert = r.json()["message"]
+	tag = world.tag
+	r = a1.insert("Sales Lead", {"company_name": f"matrix lead {tag}", "phone": "13655550000"})
+	assert r.status_code == 200, message(r)
+	lead = r.json()["data"]["name"]
 	frappe.db.rollback()
 	stage_log = frappe.get_all("Opportunity Stage Log", {"opportunity": opp["name"]}, pluck="name")[0]
-	tag = world.tag
 	throwaway = {}  # doctype → names made for create/write/delete by permitted callers
 	experience = frappe.get_doc(
 		{"doctype": "Experience Entry", "title": f"matrix sample {tag}", "problem": "p", "solution": "s"}
@@ -226,10 +279,23 @@ def sample(world):
 		"Sales Process Stage": "线索确认",
 		"Sales Activity Type": "电话沟通",
 		"Help Alert Reason": "其他",
+		"Sales Lead": lead,
+		"Sales Lead Log": frappe.get_all("Sales Lead Log", {"lead": lead}, pluck="name")[0],
+		"Sales Lead Pool": settings.get("default_lead_pool"),
+		"Sales Lead Source": "Other",
 		"Sales Process Settings": "Sales Process Settings",
 	}
-	yield frappe._dict(opp=opp, log=log, alert=alert, records=records, tag=tag, throwaway=throwaway)
+	yield frappe._dict(
+		opp=opp, log=log, alert=alert, lead=lead, records=records, tag=tag, throwaway=throwaway
+	)
 	frappe.db.rollback()
+	leads = frappe.get_all("Sales Lead", {"company_name": ("like", f"%{tag}%")}, pluck="name")
+	if leads:
+		frappe.db.delete("Sales Lead Log", {"lead": ("in", leads)})
+		frappe.db.delete("Version", {"docname": ("in", leads)})
+		frappe.db.delete("Sales Lead", {"name": ("in", leads)})
+	for doctype in ("Sales Lead Pool", "Sales Lead Source"):
+		frappe.db.delete(doctype, {"name": ("like", f"%{tag}%")})
 	for name in frappe.get_all("Experience Entry", {"title": ("like", f"%{tag}%")}, pluck="name"):
 		frappe.db.delete("Experience Entry", name)
 	for doctype in ("Sales Activity Type", "Help Alert Reason"):
@@ -247,6 +313,8 @@ def _throwaway(sample, doctype: str, who: str) -> str:
 		"Sales Activity Type": {"activity_name": name, "score": 1},
 		"Help Alert Reason": {"reason_name": name},
 		"Experience Entry": {"title": name, "problem": "p", "solution": "s"},
+		"Sales Lead Pool": {"pool_name": name},
+		"Sales Lead Source": {"source_name": name, "score": 1},
 	}[doctype]
 	doc = frappe.get_doc({"doctype": doctype, **fields}).insert(ignore_permissions=True)
 	frappe.db.commit()
@@ -273,6 +341,10 @@ def _create_payload(world, sample, doctype: str, who: str) -> dict:
 		"Sales Process Stage": lambda: {"stage_name": f"matrix {tag}", "sequence": 10, "probability": 50},
 		"Sales Activity Type": lambda: {"activity_name": f"matrix {tag}", "score": 1},
 		"Help Alert Reason": lambda: {"reason_name": f"matrix {tag}"},
+		"Sales Lead": lambda: {"company_name": f"matrix {tag}", "sales_person": world.sp["rep_a1"]},
+		"Sales Lead Log": lambda: {"lead": sample.lead, "action": "Claim", "at": "2026-01-01 00:00:00"},
+		"Sales Lead Pool": lambda: {"pool_name": f"matrix {tag}"},
+		"Sales Lead Source": lambda: {"source_name": f"matrix {tag}", "score": 1},
 	}[doctype]()
 
 
@@ -285,6 +357,10 @@ WRITES = {
 	"Sales Process Stage": {"probability": 150},  # P2: 0–100
 	"Sales Activity Type": {"score": 2},
 	"Help Alert Reason": {},
+	"Sales Lead": {"notes": "matrix"},
+	"Sales Lead Log": {"reason": "matrix"},
+	"Sales Lead Pool": {"description": "matrix"},
+	"Sales Lead Source": {"score": 3},
 	"Sales Process Settings": {},
 }
 
@@ -319,6 +395,8 @@ def attempt(world, clients, sample, doctype: str, op: str, who: str):
 		"Sales Activity Type",
 		"Help Alert Reason",
 		"Experience Entry",
+		"Sales Lead Pool",
+		"Sales Lead Source",
 	):
 		name = _throwaway(sample, doctype, who)
 	if op == "read":
@@ -388,6 +466,8 @@ def _unchanged_rows(sample):
 		frappe.db.count("Opportunity Stage Log", {"opportunity": sample.opp["name"]}),
 		frappe.db.get_value("Sales Daily Log", sample.log, "content_hash"),
 		frappe.db.get_value("Sales Process Stage", "赢单", ["probability", "sequence", "is_won"]),
+		frappe.db.get_value("Sales Lead", sample.lead, ["sales_person", "status", "pool"]),
+		frappe.db.count("Sales Lead Log", {"lead": sample.lead}),
 	)
 
 
@@ -439,6 +519,11 @@ def method_calls(world, sample) -> dict:
 		f"{HA}.respond": {"alert": alert, "analysis": " "},
 		f"{HA}.mark_effective": {"alert": alert, "response": "no-such-row"},
 		f"{HA}.search_experience": {"text": "matrix"},
+		f"{LA}.claim_lead": {"name": sample.lead},
+		f"{LA}.release_lead": {"name": sample.lead, "reason": " "},
+		f"{LA}.assign_lead": {"name": sample.lead, "sales_person": f"nobody {sample.tag}"},
+		f"{LA}.disqualify_lead": {"name": sample.lead, "reason": " "},
+		f"{LA}.convert_lead": {"name": sample.lead, "amount": -1},
 		"sales_process.api.workbench.get_workbench": {},
 		"sales_process.sales_process.page.opportunity_board.opportunity_board.get_board": {},
 		"sales_process.sales_process.doctype.sales_opportunity.sales_opportunity.make_quotation": {
