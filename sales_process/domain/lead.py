@@ -80,14 +80,19 @@ def _queue():
 	frappe.qb.from_(p).select(p.name).where(p.name == pool).for_update().run()
 
 
-def load(name: str, ptype: str = "write", for_update: bool = True):
-	"""get + permission check (+ row lock)."""
+def load(name: str, ptype: str = "write", for_update: bool = True, queue: bool = False):
+	"""get + permission check (+ row lock). With `queue` (moves that check other leads' holders):
+	the permission first, then `_queue()`, then the lead's latest row, locked — the lock order of
+	every such path, so none of them can deadlock another."""
 	if not name or not isinstance(name, str):
 		frappe.throw(_("Lead is required."), frappe.MandatoryError)
 	if not frappe.db.exists(DOCTYPE, name):
 		frappe.throw(_("Lead {0} does not exist.").format(name), frappe.DoesNotExistError)
-	doc = frappe.get_doc(DOCTYPE, name, for_update=for_update)
+	doc = frappe.get_doc(DOCTYPE, name, for_update=for_update and not queue)
 	doc.check_permission(ptype)
+	if queue:
+		_queue()
+		doc = frappe.get_doc(DOCTYPE, name, for_update=True)
 	return doc
 
 
@@ -548,7 +553,7 @@ def _refuse_if_held(doc):
 
 def claim(name: str):
 	"""G5: a salesperson takes a pool lead."""
-	load(name, "read", for_update=False)  # permission first: the pool must be visible to the caller
+	doc = load(name, "read", queue=True)  # permission first: the pool must be visible to the caller
 	mine = me()
 	if not mine:
 		frappe.throw(
@@ -557,8 +562,6 @@ def claim(name: str):
 			),
 			ProcessError,
 		)
-	_queue()
-	doc = frappe.get_doc(DOCTYPE, name, for_update=True)  # the latest holder, locked
 	_require_open(doc)
 	_refuse_if_held(doc)
 	if not can_claim_from(doc.pool, mine):
@@ -584,11 +587,9 @@ def can_manage(doc, user: str) -> bool:
 
 def assign(name: str, sales_person: str, reason: str | None = None):
 	"""G5: a manager gives a lead (from the pool or from someone in their team) to a salesperson."""
-	load(name, "read", for_update=False)
+	doc = load(name, "read", queue=True)
 	user = frappe.session.user
 	reason = clean_reason(reason, required=False)
-	_queue()
-	doc = frappe.get_doc(DOCTYPE, name, for_update=True)
 	if not can_manage(doc, user):
 		frappe.throw(_("Only a manager can assign leads."), frappe.PermissionError)
 	_require_open(doc)
