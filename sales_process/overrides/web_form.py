@@ -3,6 +3,7 @@
 Frappe's own accept (rate-limited per minute) still inserts the lead. Around it:
 - a per-client hourly limit from the settings (`lead_web_form_rate_limit`), counted by Frappe's
   rate limiter, with a message a prospect understands;
+- it never edits: a submission naming an existing document is refused (PermissionError);
 - a Guest learns nothing about other leads: Frappe would send the inserted document back (holder,
   pool, score), and a duplicate (G3) would name the lead and its holder. The answer is empty
   either way, and a repeated enquiry is noted on the record it matched.
@@ -29,6 +30,9 @@ def _count_submission():
 def accept(web_form: str, data: str):
 	if frappe.db.get_value("Web Form", web_form, "doc_type") != "Sales Lead":
 		return frappe_accept(web_form, data)
+	if _data(data).get("name"):
+		# a lead form only ever adds an enquiry; refused before it counts against the client
+		frappe.throw(_("This form cannot change an existing enquiry."), frappe.PermissionError)
 	try:
 		_count_submission()
 	except frappe.RateLimitExceededError:

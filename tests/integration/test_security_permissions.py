@@ -219,6 +219,8 @@ METHODS = {
 	),
 	# overridden for the scoped doctypes (A1): counts only what the caller may list
 	"sales_process.overrides.client.get_count": row(OK, HIDDEN, OK, OK, DENY, DENY),
+	# Frappe's web form accept on the lead form (G2): open to guests, but it never edits a lead
+	"sales_process.overrides.web_form.accept": row(DENY, DENY, DENY, DENY, DENY, DENY),
 }
 
 # script report → outcome per caller (frappe.desk.query_report.run; roles from each report)
@@ -535,6 +537,10 @@ def method_calls(world, sample) -> dict:
 			"doctype": "Sales Opportunity",
 			"filters": json.dumps({"name": opp}),
 		},
+		"sales_process.overrides.web_form.accept": {
+			"web_form": "sales-enquiry",
+			"data": json.dumps({"name": sample.lead, "notes": "overwritten"}),
+		},
 	}
 
 
@@ -551,14 +557,20 @@ GET_METHODS = {
 }
 
 
+# overrides are reached the way the desk and the website reach them: through the frappe name
+OVERRIDDEN = {
+	"sales_process.overrides.client.get_count": "frappe.client.get_count",
+	"sales_process.overrides.web_form.accept": "frappe.website.doctype.web_form.web_form.accept",
+}
+
+
 def test_whitelisted_method_matrix(world, clients, sample, tally):
 	before = _unchanged_rows(sample)
 	calls = method_calls(world, sample)
 
 	def call(method, who):
 		http = "GET" if method in GET_METHODS else "POST"
-		# get_count is reached the way the desk reaches it: through the overridden frappe name
-		path = "frappe.client.get_count" if method.endswith("client.get_count") else method
+		path = OVERRIDDEN.get(method, method)
 
 		def go():
 			r = clients[who].call(path, http=http, **calls[method])
