@@ -120,7 +120,7 @@ def experience_has_permission(doc, ptype: str | None = None, user: str | None = 
 def lead_query(user: str | None = None) -> str:
 	from sales_process.domain import lead
 
-	return lead.as_sql(lead.visible_criterion(frappe.qb.DocType("Sales Lead"), user))
+	return hierarchy.sql(lead.visible_criterion(frappe.qb.DocType("Sales Lead"), user))
 
 
 def lead_has_permission(doc, ptype: str | None = None, user: str | None = None, debug=False):
@@ -140,7 +140,7 @@ def lead_log_query(user: str | None = None) -> str:
 	if criterion is None:
 		return ""
 	log = frappe.qb.DocType("Sales Lead Log")
-	return lead.as_sql(log.lead.isin(frappe.qb.from_(sl).select(sl.name).where(criterion)))
+	return hierarchy.sql(log.lead.isin(frappe.qb.from_(sl).select(sl.name).where(criterion)))
 
 
 def lead_log_has_permission(doc, ptype: str | None = None, user: str | None = None, debug=False):

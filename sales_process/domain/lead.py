@@ -254,9 +254,10 @@ def visible_criterion(table, user: str | None = None):
 	for managers. Held leads within the user's scope (A1), and pool leads of pools the user may
 	claim from (G5). Permission hooks and reports both use it."""
 	user = user or frappe.session.user
-	if hierarchy.is_scope_free(user):
+	scope = hierarchy.scope_of(user)
+	if scope.unrestricted:
 		return None
-	held = hierarchy.scope_criterion(table.sales_person, user)
+	held = scope.criterion(table.sales_person)
 	mine = me(user)
 	if not mine:
 		return held
@@ -269,13 +270,6 @@ def can_access(sales_person: str | None, pool: str | None, read: bool, user: str
 	if sales_person:
 		return hierarchy.in_scope(sales_person, user)
 	return hierarchy.is_scope_free(user) or (read and can_claim_from(pool, me(user)))
-
-
-def as_sql(criterion) -> str:
-	"""A criterion as a permission_query_conditions string ("" for no restriction)."""
-	if criterion is None:
-		return ""
-	return f"({criterion.get_sql(with_namespace=True, quote_char='`')})"
 
 
 def follow_up_days(pool: str | None) -> int:
