@@ -94,6 +94,15 @@ def test_number_cards_and_charts_follow_the_data_scope(factory):
 	assert card_value("Open Pipeline Amount") == 10500
 
 
+def test_a_salesperson_sees_every_chart_of_the_workspace(factory):
+	"""Frappe shows a chart that is not a report's only to users who can read its document type."""
+	team = factory.team()
+	frappe.set_user(factory.user_of(team.rep))
+	charts = frappe.get_doc("Workspace", "Sales Process").charts
+	for chart in charts:
+		assert frappe.has_permission("Dashboard Chart", doc=chart.chart_name), chart.chart_name
+
+
 def test_open_pipeline_chart_keeps_the_process_order_and_the_funnels_numbers(factory):
 	"""Stages in process order whatever their amounts (a Group By chart sorts by amount), with the
 	Sales Funnel's amount and weighted amount for the same user (R1)."""
