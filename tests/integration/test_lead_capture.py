@@ -188,7 +188,7 @@ DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sun
 def rule(team):
 	made = []
 
-	def make(kind: str, users: list[str]) -> str:
+	def make(kind: str, users: list[str], **fields) -> str:
 		doc = frappe.get_doc(
 			{
 				"doctype": "Assignment Rule",
@@ -200,6 +200,7 @@ def rule(team):
 				"description": "New lead",
 				"users": [{"user": u} for u in users],
 				"assignment_days": [{"day": day} for day in DAYS],
+				**fields,
 			}
 		).insert(ignore_permissions=True)
 		made.append(doc.name)
@@ -236,6 +237,15 @@ def test_load_balancing_gives_the_lead_to_the_least_loaded(team, rule, factory):
 	clear_doctype_map("Assignment Rule", LEAD)
 	rule("Load Balancing", [team.users["rep"], team.users["rep2"]])
 	assert new_lead(factory).sales_person == team.rep2
+
+
+def test_based_on_field_gives_the_lead_to_the_user_the_field_names(team, rule, factory):
+	manager = factory.sales_person(roles=("Sales Manager", "Sales User"))
+	rule("Based on Field", [], field="owner")
+	as_user(factory.user_of(manager.name))
+	doc = new_lead(factory)  # a manager's own entry goes to the pool; the rule gives it to its owner
+	assert doc.sales_person == manager.name
+	assert logs(doc.name) == [("Create", None, None), ("Assign", None, manager.name)]
 
 
 def test_without_a_rule_or_a_sales_person_the_lead_stays_in_the_pool(team, rule, factory):
