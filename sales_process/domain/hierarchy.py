@@ -114,20 +114,19 @@ def visibility_scope(setting: str, user: str | None = None) -> Scope:
 	return EVERYONE if settings.get(setting) == "Company" else scope_of(user)
 
 
+def people():
+	"""(query, sp, emp): Sales Persons joined to their Employee, whose user_id is the person's user."""
+	sp = frappe.qb.DocType("Sales Person")
+	emp = frappe.qb.DocType("Employee")
+	return frappe.qb.from_(sp).join(emp).on(sp.employee == emp.name), sp, emp
+
+
 @request_cache
 def sales_person_of(user: str | None = None) -> str | None:
 	user = user or frappe.session.user
-	sp = frappe.qb.DocType("Sales Person")
-	emp = frappe.qb.DocType("Employee")
+	query, sp, emp = people()
 	rows = (
-		frappe.qb.from_(sp)
-		.join(emp)
-		.on(sp.employee == emp.name)
-		.select(sp.name)
-		.where((emp.user_id == user) & (sp.enabled == 1))
-		.orderby(sp.lft)
-		.limit(1)
-		.run()
+		query.select(sp.name).where((emp.user_id == user) & (sp.enabled == 1)).orderby(sp.lft).limit(1).run()
 	)
 	return rows[0][0] if rows else None
 
@@ -153,17 +152,8 @@ def users_of(sales_persons) -> dict[str, str]:
 	names = [s for s in set(sales_persons) if s]
 	if not names:
 		return {}
-	sp = frappe.qb.DocType("Sales Person")
-	emp = frappe.qb.DocType("Employee")
-	rows = (
-		frappe.qb.from_(sp)
-		.join(emp)
-		.on(sp.employee == emp.name)
-		.select(sp.name, emp.user_id)
-		.where(sp.name.isin(names) & emp.user_id.isnotnull())
-		.run()
-	)
-	return dict(rows)
+	query, sp, emp = people()
+	return dict(query.select(sp.name, emp.user_id).where(sp.name.isin(names) & emp.user_id.isnotnull()).run())
 
 
 def is_scope_free(user: str | None = None) -> bool:
