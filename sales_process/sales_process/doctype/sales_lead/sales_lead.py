@@ -5,10 +5,11 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from sales_process.controllers.immutable import Undeletable
 from sales_process.domain import lead, opportunity
 
 
-class SalesLead(Document):
+class SalesLead(Undeletable, Document):
 	def _validate_links(self):
 		# before any hook on insert and save: a dict where a name belongs would be read as filters
 		opportunity.check_input_types(self)
@@ -23,14 +24,9 @@ class SalesLead(Document):
 	def after_insert(self):
 		lead.after_insert(self)
 
-	def on_trash(self):
+	def delete_refusal(self):
 		# leads and their history belong to the company: disqualify instead
-		if not (frappe.flags.in_uninstall or frappe.flags.in_install):
-			frappe.throw(
-				_("Leads cannot be deleted. Disqualify or release the lead instead."),
-				frappe.PermissionError,
-				title=_("Not Allowed"),
-			)
+		return _("Leads cannot be deleted. Disqualify or release the lead instead.")
 
 
 def on_doctype_update():

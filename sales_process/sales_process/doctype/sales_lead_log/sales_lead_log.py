@@ -5,8 +5,10 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from sales_process.controllers.immutable import InsertOnly
 
-class SalesLeadLog(Document):
+
+class SalesLeadLog(InsertOnly, Document):
 	"""Insert-only history of a lead's holders and status (G1): no role has write/delete, and the
 	controller refuses every change after insert, whoever asks (Administrator included)."""
 
@@ -14,23 +16,8 @@ class SalesLeadLog(Document):
 		if not self.flags.from_process:
 			frappe.throw(_("Lead log rows are written by the sales process only."), frappe.PermissionError)
 
-	def validate(self):
-		if not self.is_new():
-			_refuse()
-
-	def on_update(self):
-		if not self.flags.from_process:
-			_refuse()
-
-	def on_trash(self):
-		if not (frappe.flags.in_uninstall or frappe.flags.in_install):
-			_refuse()
-
-
-def _refuse():
-	frappe.throw(
-		_("The lead history cannot be changed or deleted."), frappe.PermissionError, title=_("Not Allowed")
-	)
+	def change_refusal(self):
+		return _("The lead history cannot be changed or deleted.")
 
 
 def on_doctype_update():
