@@ -8,7 +8,7 @@ Each panel is one aggregate or one bounded query; rows are never fetched one by 
 import frappe
 from frappe.query_builder import Order
 from frappe.query_builder.functions import Coalesce, Count, Sum
-from frappe.utils import add_days, cint, flt, get_datetime, getdate, now_datetime, today
+from frappe.utils import add_days, cint, flt, getdate, now_datetime, today
 
 from sales_process.domain import care_reminders, deadlines, hierarchy, weighted
 from sales_process.domain.settings import get_settings
@@ -333,11 +333,7 @@ def _leads(user, now) -> dict:
 			.run(as_dict=True)
 		)
 		for row in rows:
-			row.hours_left = (
-				round((get_datetime(row.return_due) - now).total_seconds() / 3600, 1)
-				if row.return_due
-				else None
-			)
+			row.hours_left = deadlines.hours_left(row.return_due, now)
 			follow_up.append(row)
 		held = lead_domain.held_count(mine)
 
