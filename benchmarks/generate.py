@@ -1,4 +1,4 @@
-"""Seeded generator of the benchmark dataset (PRODUCT.md §5), with multi-row INSERTs.
+"""Seeded generator of the benchmark dataset (§5, docs/benchmarks.md), with multi-row INSERTs.
 
 Scale M (the reference): 200 sales persons in a 5-level tree (each with a User and an Employee,
 as `sales_process.domain.hierarchy` maps Sales Person → Employee.user_id → User), 10k customers,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A real MariaDB replica on loopback, and proof that the reports read from it (PRODUCT.md §5).
+# A real MariaDB replica on loopback, and proof that the reports read from it (§5, docs/benchmarks.md).
 #
 #   benchmarks/replica.sh            # output also goes to benchmarks/results/replica.md
 #

@@ -1,4 +1,4 @@
-"""Whitelisted daily-log methods (PRODUCT.md §3)."""
+"""Whitelisted daily-log methods (L1, L2)."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""Whitelisted help-alert and experience-pool methods (PRODUCT.md §3)."""
+"""Whitelisted help-alert and experience-pool methods (H1–H3, E1)."""
 
 import frappe
 

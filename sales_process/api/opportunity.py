@@ -1,4 +1,4 @@
-"""Whitelisted opportunity methods (PRODUCT.md §3 public API). POST only; each loads the
+"""Whitelisted opportunity methods (O3, O4, D3; public names: docs/rules.md). POST only; each loads the
 opportunity with a permission check (and row lock) before anything changes."""
 
 import frappe

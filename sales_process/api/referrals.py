@@ -1,4 +1,4 @@
-"""Whitelisted read of the customer referral graph (PRODUCT.md C3) for the Customer Referrals page."""
+"""Whitelisted read of the customer referral graph (C3) for the Customer Referrals page."""
 
 import frappe
 

@@ -1,4 +1,4 @@
-"""The Sales Workbench (PRODUCT.md W1): every panel for the logged-in user in one request.
+"""The Sales Workbench (W1): every panel for the logged-in user in one request.
 
 Data scope (A1) is enforced here, on the server: opportunities, customers and alerts of the
 user's Sales Person and its descendants; managers (hierarchy.SCOPE_FREE_ROLES) see everything.

@@ -1,4 +1,4 @@
-"""Customer care dates (PRODUCT.md W1, C2): founding anniversaries and birthdays.
+"""Customer care dates (W1, C2): founding anniversaries and birthdays.
 
 Pure date arithmetic, no database: a yearly date (founding date, birthday) recurs on the same month
 and day every year; a Feb 29 date is celebrated on Feb 28 in years without a Feb 29. Windows run

@@ -1,4 +1,4 @@
-"""Customer-care reminders (PRODUCT.md C1, C2): ToDos for the people who own a customer.
+"""Customer-care reminders (C1, C2): ToDos for the people who own a customer.
 
 - Revisit (C1): a customer with `revisit_interval_days` whose last daily log (by anyone) is at
   least that many days old, or that was never logged and was added at least that long ago.

@@ -1,4 +1,4 @@
-"""Daily logs (PRODUCT.md L1–L3): validation, the per-salesperson hash chain and its check.
+"""Daily logs (L1–L3): validation, the per-salesperson hash chain and its check.
 
 Every entry stores `content_hash` = SHA-256 of its canonical content, which includes the
 previous entry's hash and the entry's position in the salesperson's chain. Appends to one chain

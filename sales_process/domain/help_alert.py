@@ -1,4 +1,4 @@
-"""Help alerts and the experience pool (PRODUCT.md H1–H3, E1, A3).
+"""Help alerts and the experience pool (H1–H3, E1, A3).
 
 A salesperson who is stuck raises an alert on an opportunity (or from a daily log marked
 `difficulty`); the stage and amount are snapshotted and colleagues are notified. Responses are

@@ -1,4 +1,4 @@
-"""Opportunity rules (PRODUCT.md O1–O5, D3's keep/return/reassign).
+"""Opportunity rules (O1–O5, D3's keep/return/reassign).
 
 Controllers and whitelisted APIs call into here; every state change of a Sales Opportunity
 goes through `_transition`, which locks the row, saves with the transition flag (the only way

@@ -1,4 +1,4 @@
-"""The customer referral graph (PRODUCT.md C3): who referred whom, with won amounts.
+"""The customer referral graph (C3): who referred whom, with won amounts.
 
 `Customer.referred_by` makes a forest (overrides.customer.validate_referral refuses loops). The
 graph is read in two queries — the referral edges the user may read, and the won opportunities

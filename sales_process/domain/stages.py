@@ -1,4 +1,4 @@
-"""Rules of the stage set (PRODUCT.md P2), as pure functions over plain values.
+"""Rules of the stage set (P2), as pure functions over plain values.
 
 The controller of Sales Process Stage feeds the stage being saved together with the other
 stored stages; the same check runs over the whole set after fixtures load. Problems carry a

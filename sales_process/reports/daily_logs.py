@@ -1,4 +1,4 @@
-"""Analytics over the daily logs (PRODUCT.md L4–L7, R5).
+"""Analytics over the daily logs (L4–L7, R5).
 
 Every number is aggregated in SQL (frappe.qb); Python only shapes the aggregated rows (one per
 person, period, rule or week) into report rows, explanations and charts. Every function limits the

@@ -1,4 +1,4 @@
-"""Help-alert statistics (PRODUCT.md H4), aggregated in SQL.
+"""Help-alert statistics (H4), aggregated in SQL.
 
 Per reason, stage, sales person (the raiser) or team (the raiser's parent): alerts, time to the
 first response, support rate (alerts that got at least one response), resolution rate, average

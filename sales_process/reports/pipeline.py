@@ -1,4 +1,4 @@
-"""Pipeline analytics (PRODUCT.md R1–R4): funnel, forecast, stage durations, contract billing.
+"""Pipeline analytics (R1–R4): funnel, forecast, stage durations, contract billing.
 
 Every number is aggregated in SQL (frappe.qb); Python only orders the aggregated rows (one per
 stage, per month × owner, or per contract), applies a probability to per-stage sums and shapes the

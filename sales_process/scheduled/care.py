@@ -1,4 +1,4 @@
-"""Daily customer-care job (PRODUCT.md C1, C2): revisit, anniversary and birthday reminders as
+"""Daily customer-care job (C1, C2): revisit, anniversary and birthday reminders as
 ToDos for the customers' owners. The rules and the no-duplicates guarantee live in
 sales_process.domain.care_reminders; a second run on the same day creates nothing."""
 

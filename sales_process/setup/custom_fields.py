@@ -1,4 +1,4 @@
-"""Custom fields the app adds to core doctypes (PRODUCT.md §3), created in code.
+"""Custom fields the app adds to core doctypes (docs/administration.md), created in code.
 
 `make_custom_fields()` is idempotent: it runs on install and again from a patch line in
 patches.txt whenever this dict changes (bump the patch comment). `delete_custom_fields()` runs

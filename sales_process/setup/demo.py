@@ -1,4 +1,4 @@
-"""The demo company (PRODUCT.md X3): fixed seed, zh_CN and en data, idempotent.
+"""The demo company (X3): fixed seed, zh_CN and en data, idempotent.
 
 Run with `bench --site SITE sales-process-demo`; scripts/dev up calls it. It builds, in one
 transaction (the command commits afterwards):

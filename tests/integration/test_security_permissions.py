@@ -12,7 +12,7 @@ Outcomes:
           payloads are chosen so that a permitted caller hits a rule instead of changing data where
           a change would disturb other tests, e.g. a stage with a duplicate sequence)
 
-The tables are written by hand from PRODUCT.md and README.md; they are not computed from the code
+The tables are written by hand from docs/rules.md and docs/security.md; they are not computed from the code
 under test. A second test checks that every doctype of the module and every whitelisted method of
 the app appears in them, so a new one cannot slip in untested."""
 
@@ -598,7 +598,7 @@ def test_whitelisted_method_matrix(world, clients, sample, tally):
 
 
 def test_state_changing_methods_refuse_get(world, clients, sample, tally):
-	"""PRODUCT.md §3: every state-changing method is POST-only — even for a caller who may use it."""
+	"""State-changing methods are POST-only (docs/rules.md) — even for a caller who may use it."""
 	calls = method_calls(world, sample)
 	for method in set(calls) - GET_METHODS:
 		r = clients["rep_a1"].call(method, http="GET", **calls[method])

@@ -1,7 +1,7 @@
 // Copyright (c) 2026, sales_process developers
 // License: GNU General Public License v3. See license.txt
 
-// Customer Referrals (PRODUCT.md C3): who referred whom, drawn as trees. A node's circle grows
+// Customer Referrals (C3): who referred whom, drawn as trees. A node's circle grows
 // with the won amount of its whole network (itself plus everyone it brought in); the table below
 // ranks the referrers. Data and scope come from sales_process.api.referrals.get_referral_graph.
 

@@ -1,7 +1,7 @@
 // Copyright (c) 2026, sales_process developers
 // License: GNU General Public License v3. See license.txt
 
-// Sales Workbench (PRODUCT.md W1): every panel of the logged-in user from one request
+// Sales Workbench (W1): every panel of the logged-in user from one request
 // (sales_process.api.workbench.get_workbench); the server enforces the data scope. Quick actions:
 // a new daily log (sales_process.api.daily_log.add_log) and answering a help alert
 // (sales_process.api.help_alert.respond).
