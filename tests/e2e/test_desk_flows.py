@@ -5,8 +5,10 @@ the salesperson logs in and opens the workbench, enters an opportunity, answers 
 and advances it, files a daily log in three steps, raises a help alert; a colleague of the same
 team answers it on the workbench; the salesperson marks the answer effective and opens the
 experience entry it made; the manager opens the Sales Funnel and sees the chart; the salesperson,
-switched to Chinese, sees the workbench in Chinese. Each step asserts what the page shows and, where
-it is cheap, what the database holds."""
+switched to Chinese, sees the workbench in Chinese and moves the opportunity on, on the Opportunity
+Board through the same exit-criteria dialog; the manager opens every report (their filters come from
+the app's shared desk script) and the workspace's charts. Each step asserts what the page shows and,
+where it is cheap, what the database holds."""
 
 import csv
 import json
@@ -15,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import frappe
-from frappe.utils import add_days, today
+from frappe.utils import add_days, add_months, get_first_day, today
 
 FORM = ".page-container:visible"
 DIALOG = ".modal.show"
@@ -361,3 +363,176 @@ def test_09_salesperson_in_chinese_sees_the_chinese_workbench(open_as, cast, sto
 	if "advanced" in story:
 		rep.see(SECOND_STAGE, f"{FORM} .sp-wb-card", "the stage in Chinese in the pipeline")
 	rep.shot("workbench-zh")
+
+
+def test_10_salesperson_advances_on_the_board_through_the_same_dialog(open_as, cast, story):
+	"""Dropping the card on the next stage opens the form's exit-criteria dialog
+	(sales_process.advance_dialog) with the board's introduction; the rep is still in Chinese."""
+	need(story, "advanced")
+	name = story["opportunity"]
+	rep = open_as("rep")
+	zh = rep.page.evaluate("frappe.boot.lang") == "zh"
+	second = SECOND_STAGE if zh else en(SECOND_STAGE)
+	third = THIRD_STAGE if zh else en(THIRD_STAGE)
+	rep.open("opportunity-board")
+	card = f"{FORM} .sp-board-card[data-name='{name}']"
+	answers = {}
+	with rep.check("drop the card on the next stage and answer its exit criteria"):
+		rep.page.locator(card).first.wait_for(state="visible")
+		rep.page.locator(card).first.drag_to(
+			rep.page.locator(f"{FORM} .sp-board-column[data-stage='{THIRD_STAGE}']").first
+		)
+		rep.see(f"推进到 {third}" if zh else f"Advance to {third}", f"{DIALOG} .modal-title")
+		rep.see(f"回答 {second} 的退出标准" if zh else f"Answer the exit criteria of {second}", DIALOG)
+		criteria = frappe.get_all(
+			"Sales Process Stage Criterion",
+			{"parent": SECOND_STAGE, "parenttype": "Sales Process Stage"},
+			["criterion"],
+			order_by="idx",
+		)
+		assert criteria, "the second stage has exit criteria"
+		for i, c in enumerate(criteria):
+			rep.see(c.criterion if zh else en(c.criterion), f"{DIALOG} .control-label")
+			answers[c.criterion] = f"board answer {i + 1} {cast.tag}"
+			rep.fill(f"criterion_{i}", answers[c.criterion], DIALOG)
+		rep.shot("board-exit-criteria")
+		rep.primary_in_dialog()
+		rep.wait_dialog_closed()
+	rep.see(f"已推进到 {third}" if zh else f"Moved to {third}", "#alert-container", "the success alert")
+	with rep.check("the card is in the third stage's column after the refresh"):
+		rep.page.locator(
+			f"{FORM} .sp-board-column[data-stage='{THIRD_STAGE}'] .sp-board-card[data-name='{name}']"
+		).first.wait_for(state="visible")
+	rep.shot("board-advanced")
+
+	assert db().get_value("Sales Opportunity", name, "stage") == THIRD_STAGE
+	log = db().get_value(
+		"Opportunity Stage Log",
+		{"opportunity": name, "action": "Advance", "to_stage": THIRD_STAGE},
+		["from_stage", "by_user", "evidence"],
+		as_dict=True,
+	)
+	assert (log.from_stage, log.by_user) == (SECOND_STAGE, cast.users["rep"]), log
+	assert json.loads(log.evidence) == answers
+
+
+# the filters each report shows, in order (built with sales_process.report_filters)
+REPORT_FILTERS = {
+	"Sales Funnel": [
+		"company",
+		"from_date",
+		"to_date",
+		"sales_person",
+		"territory",
+		"customer_group",
+		"chart_on",
+	],
+	"Stage Duration Analysis": [
+		"company",
+		"from_date",
+		"to_date",
+		"sales_person",
+		"territory",
+		"customer_group",
+	],
+	"Sales Forecast": [
+		"company",
+		"from_date",
+		"to_date",
+		"group_by",
+		"sales_person",
+		"territory",
+		"calibrated",
+	],
+	"Contract Billing and Collection": [
+		"customer",
+		"sales_person",
+		"status",
+		"from_date",
+		"to_date",
+		"only_overdue",
+	],
+	"Daily Log Analysis": ["from_date", "to_date", "period", "group_by", "sales_person", "chart_on"],
+	"False Report Analysis": ["from_date", "to_date", "view", "sales_person"],
+	"Help Alert Statistics": ["from_date", "to_date", "view", "group_by"],
+	"Sales Leaderboard": ["from_date", "to_date", "rank_by"],
+	"Trial Period Comparison": ["sales_person", "as_of", "chart_on"],
+}
+
+
+def test_11_manager_opens_every_report_and_the_workspace_charts(open_as, cast, story):
+	manager = open_as("manager")
+	start = str(get_first_day(today()))
+	dates = {
+		"Daily Log Analysis": (add_days(today(), -29), today()),
+		"False Report Analysis": (add_days(today(), -29), today()),
+		"Help Alert Statistics": (add_months(today(), -3), today()),
+		"Sales Leaderboard": (start, today()),
+		"Sales Forecast": (start, add_days(add_months(start, 6), -1)),
+	}
+	for report, fieldnames in REPORT_FILTERS.items():
+		manager.open(f"query-report/{report}")
+		with manager.check(f"{report} shows its filters with their defaults"):
+			# the page is shared by all reports: wait until it holds this report's filters (a script
+			# that failed, e.g. on the shared helpers, defines none)
+			manager.page.wait_for_function(
+				"""(r) => {
+					const q = frappe.query_report, script = frappe.query_reports[r];
+					return q && q.report_name === r && script && q.filters
+						&& q.filters.length === script.filters.length
+						&& q.filters.every((f, i) => f.df.fieldname === script.filters[i].fieldname);
+				}""",
+				arg=report,
+			)
+			shown = manager.page.evaluate(
+				"Object.fromEntries(frappe.query_report.filters.map((f) => [f.df.fieldname, f.get_value()]))"
+			)
+			assert list(shown) == fieldnames, shown
+			if report in dates:
+				assert (shown["from_date"], shown["to_date"]) == tuple(map(str, dates[report])), shown
+			if "company" in shown:
+				assert shown["company"] == cast.company, shown
+		# let the report run and draw before the next one (Frappe errors when a switch cuts it short)
+		manager.page.wait_for_function(
+			"""(r) => {
+				const q = frappe.query_report;
+				return q.report_name === r && !q.$loading.is(":visible")
+					&& (!q.last_ajax || q.last_ajax.readyState === 4);
+			}""",
+			arg=report,
+		)
+		manager.idle()
+	manager.shot("last-report")
+
+	errors = len(manager.console_errors)
+	manager.open("sales-process")
+	for chart in ("Open Pipeline by Stage", "Opportunities Won", "Won Amount"):
+		manager.see(chart, f"{FORM} .widget-title", f"the chart {chart!r}")
+	widget = manager.page.locator(f"{FORM} .widget.dashboard-widget-box", has_text="Open Pipeline by Stage")
+	with manager.check("the open pipeline chart draws a bar per open stage, in process order"):
+		widget.locator("svg rect.bar").first.wait_for(state="attached")
+		labels = widget.locator("svg .x.axis text").all_text_contents()
+		stages = frappe.get_all(
+			"Sales Process Stage", {"is_won": 0, "is_lost": 0}, pluck="name", order_by="sequence"
+		)
+		assert len(labels) == len(stages), labels
+		for label, stage in zip(labels, stages, strict=True):  # labels are shortened ("Lead Qu...")
+			assert en(stage).startswith(label.rstrip(". …").strip()), (labels, stages)
+	with manager.check("the chart's filters (the funnel's) narrow it to the team"):
+		widget.locator(".filter-chart").click()
+		manager.see("Set Filters for Open Pipeline by Stage", f"{DIALOG} .modal-title")
+		for label in ("Company", "Sales Person (with Team)", "Territory", "Customer Group"):
+			manager.see(label, f"{DIALOG} .control-label", f"the chart filter {label!r}")
+		manager.fill_link("sales_person", cast.sp["lead"], DIALOG)
+		manager.shot("chart-filters")
+		manager.primary_in_dialog()
+		manager.wait_dialog_closed()
+		if "advanced" in story:  # the team's opportunity: a bar with a height
+			manager.page.wait_for_function(
+				"""() => [...document.querySelectorAll('.widget.dashboard-widget-box')]
+					.filter((w) => w.innerText.includes('Open Pipeline by Stage'))
+					.some((w) => [...w.querySelectorAll('svg rect.bar')]
+						.some((r) => parseFloat(r.getAttribute('height')) > 0))"""
+			)
+		assert manager.console_errors[errors:] == []
+	manager.shot("workspace")
