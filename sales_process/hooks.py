@@ -66,6 +66,7 @@ doc_events = {
 	"Sales Lead": {
 		"validate": "sales_process.domain.lead_scoring.apply",
 		"after_insert": "sales_process.domain.lead_assignment.apply_rules",
+		"on_change": "sales_process.domain.lead_assignment.inserted",
 	},
 	"ToDo": {"after_insert": "sales_process.domain.lead_assignment.on_todo_insert"},
 }

@@ -5,7 +5,8 @@ A company that wants leads handed out creates an Assignment Rule on Sales Lead, 
 condition such as `not sales_person` (a lead nobody holds yet). When a rule assigns a user (a
 ToDo with `assignment_rule`), that user's Sales Person becomes the holder with one Assign log row.
 A lead without a matching rule, or whose rule picked a user without an enabled Sales Person or
-at the hold limit, stays in the pool lead.prepare_new placed it in.
+at the hold limit, stays in the pool lead.prepare_new placed it in. Rules act on new leads only: a
+rule firing on a later save, or a hand-made ToDo naming a rule, is withdrawn (cancelled).
 """
 
 import frappe
@@ -23,14 +24,32 @@ def apply_rules(doc, method=None):
 	assignment made, that run changes nothing)."""
 	if doc.sales_person:
 		return
+	_in_insert().add(doc.name)
 	assignment_rule.apply(doc)
 	held = frappe.db.get_value(lead.DOCTYPE, doc.name, ["sales_person", "held_since"], as_dict=True)
 	doc.sales_person, doc.held_since = held.sales_person, held.held_since
 
 
+def inserted(doc, method=None):
+	"""doc_events Sales Lead on_change, the last step of an insert: its rules have run."""
+	_in_insert().discard(doc.name)
+
+
+def _in_insert() -> set:
+	"""Names of the leads whose insert is running in this request (request-local)."""
+	if frappe.flags.sales_leads_in_insert is None:
+		frappe.flags.sales_leads_in_insert = set()
+	return frappe.flags.sales_leads_in_insert
+
+
 def on_todo_insert(todo, method=None):
-	"""doc_events ToDo after_insert: a rule's assignment of a Sales Lead makes the holder."""
+	"""doc_events ToDo after_insert: a rule's assignment of a Sales Lead being inserted makes the
+	holder. Only then: a ToDo anyone may add by hand names `assignment_rule` too, and must not
+	take a lead past claim_lead's checks."""
 	if todo.reference_type != lead.DOCTYPE or not todo.assignment_rule:
+		return
+	if todo.reference_name not in _in_insert():
+		_withdraw(todo)
 		return
 	row = frappe.db.get_value(
 		lead.DOCTYPE, todo.reference_name, ["sales_person", "status", "pool"], as_dict=True, for_update=True
@@ -57,7 +76,11 @@ def on_todo_insert(todo, method=None):
 			pool=row.pool,
 		)
 		return
-	# the lead is someone's already, or the user cannot hold it: holders change only through the
-	# pool's own moves (claim, assign, release), so the rule's task is withdrawn
+	_withdraw(todo)
+
+
+def _withdraw(todo):
+	"""The lead is someone's already, or not new, or the user cannot hold it: holders change only
+	through the pool's own moves (claim, assign, release), so the rule's task is withdrawn."""
 	frappe.db.set_value("ToDo", todo.name, "status", "Cancelled", update_modified=False)
 	todo.status = "Cancelled"

@@ -258,6 +258,36 @@ def test_without_a_rule_or_a_sales_person_the_lead_stays_in_the_pool(team, rule,
 	assert frappe.db.get_value("ToDo", {"reference_name": doc.name}, "status") == "Cancelled"
 
 
+def test_a_hand_made_todo_naming_a_rule_takes_no_lead(team, rule, factory):
+	name = rule("Round Robin", [team.users["rep2"]])
+	frappe.db.set_value("Assignment Rule", name, "disabled", 1)
+	clear_doctype_map("Assignment Rule", LEAD)
+	pooled = new_lead(factory)
+	as_user(team.users["rep"])
+	todo = frappe.get_doc(
+		{
+			"doctype": "ToDo",
+			"allocated_to": team.users["rep"],
+			"reference_type": LEAD,
+			"reference_name": pooled.name,
+			"assignment_rule": name,
+			"description": "mine now?",
+		}
+	).insert()
+	assert frappe.db.get_value(LEAD, pooled.name, "sales_person") is None
+	assert frappe.db.get_value("ToDo", todo.name, "status") == "Cancelled"
+	assert logs(pooled.name) == [("Create", None, None)]
+
+
+def test_a_rule_respects_the_hold_limit(team, rule, factory):
+	frappe.db.set_single_value("Sales Process Settings", "lead_hold_limit", 1)
+	as_user(team.users["rep"])
+	new_lead(factory)  # rep's own: rep is at the limit
+	frappe.set_user("Administrator")
+	rule("Round Robin", [team.users["rep"]])
+	assert new_lead(factory).sales_person is None
+
+
 def test_a_rule_never_takes_a_lead_from_its_holder(team, rule, factory):
 	rule("Round Robin", [team.users["rep2"]])
 	as_user(team.users["rep"])
