@@ -2,8 +2,8 @@
 
 Every channel (web form, email, Data Import, REST, desk) inserts a Sales Lead, and the controller
 hands the new document to `prepare_new`. Every later move of the holder or the status goes
-through `transition`, which saves past the controller's guard on protected fields and writes one
-Sales Lead Log row (`write_log` / `write_logs` are the only writers of that log).
+through `transition`: one UPDATE of the protected fields (a form or REST save of them is refused
+by `guard`) and one Sales Lead Log row (`write_log` / `write_logs` are the only writers of that log).
 
 Locking (G3, G5 race-free): every check that reads other leads' holders first takes the default
 pool's row lock (`_queue`), then the lead's own row, then customers and opportunities. Claims,
@@ -16,7 +16,7 @@ from frappe import _
 from frappe.query_builder.functions import Count, IfNull
 from frappe.utils import add_days, cint, cstr, get_datetime, now_datetime
 
-from sales_process.domain import hierarchy, lead_capture, normalize
+from sales_process.domain import hierarchy, lead_capture, normalize, settings
 from sales_process.domain.opportunity import MAX_REASON, ProcessError
 from sales_process.domain.settings import get_settings
 
@@ -75,15 +75,17 @@ def me(user: str | None = None) -> str | None:
 
 def _queue():
 	"""One row every holder decision waits for (see the module docstring)."""
-	pool = default_pool()
 	p = frappe.qb.DocType("Sales Lead Pool")
-	frappe.qb.from_(p).select(p.name).where(p.name == pool).for_update().run()
+	pool = settings.get("default_lead_pool")
+	if not pool or not frappe.qb.from_(p).select(p.name).where(p.name == pool).for_update().run():
+		_no_default_pool()
 
 
 def load(name: str, ptype: str = "write", for_update: bool = True, queue: bool = False):
 	"""get + permission check (+ row lock). With `queue` (moves that check other leads' holders):
-	the permission first, then `_queue()`, then the lead's latest row, locked — the lock order of
-	every such path, so none of them can deadlock another."""
+	the permission (on the lead as the caller saw it: a claim that lost a race is told who won,
+	not refused as if the lead had never been visible), then `_queue()`, then the lead's latest row,
+	locked — the lock order of every such path, so none of them can deadlock another."""
 	if not name or not isinstance(name, str):
 		frappe.throw(_("Lead is required."), frappe.MandatoryError)
 	if not frappe.db.exists(DOCTYPE, name):
@@ -139,23 +141,14 @@ def write_log(
 	reason: str | None = None,
 	pool: str | None = None,
 	at=None,
-) -> str:
-	log = frappe.get_doc(
-		{
-			"doctype": LOG,
-			"lead": lead,
-			"action": action,
-			"from_sales_person": from_sp,
-			"to_sales_person": to_sp,
-			"pool": pool,
-			"reason": reason,
-			"at": at or now_datetime(),
-			"by_user": frappe.session.user,
-		}
-	)
-	log.flags.from_process = True
-	log.insert(ignore_permissions=True)
-	return log.name
+):
+	_insert_logs([(lead, action, from_sp, to_sp, pool, reason, at or now_datetime())])
+
+
+def write_logs(rows: list[tuple]) -> int:
+	"""Bulk variant for jobs: `rows` are (lead, action, from_sp, to_sp, pool, reason)."""
+	now = now_datetime()
+	return _insert_logs([(*row, now) for row in rows])
 
 
 LOG_FIELDS = [
@@ -176,9 +169,9 @@ LOG_FIELDS = [
 ]
 
 
-def write_logs(rows: list[tuple]) -> int:
-	"""Bulk variant for jobs: `rows` are (lead, action, from_sp, to_sp, pool, reason), one
-	multi-row insert (no per-row document)."""
+def _insert_logs(rows: list[tuple]) -> int:
+	"""One multi-row INSERT (the app is the only writer; the doctype's controller refuses
+	everyone else): rows are (lead, action, from_sp, to_sp, pool, reason, at)."""
 	from sales_process.domain.bulk import insert_autoincrement
 
 	now, user = now_datetime(), frappe.session.user
@@ -186,8 +179,8 @@ def write_logs(rows: list[tuple]) -> int:
 		LOG,
 		LOG_FIELDS,
 		[
-			(now, now, user, user, 0, 0, lead, action, f, t, pool, reason, now, user)
-			for lead, action, f, t, pool, reason in rows
+			(now, now, user, user, 0, 0, lead, action, f, t, pool, reason, at, user)
+			for lead, action, f, t, pool, reason, at in rows
 		],
 	)
 
@@ -196,10 +189,14 @@ def write_logs(rows: list[tuple]) -> int:
 
 
 def default_pool() -> str:
-	pool = get_settings().default_lead_pool
+	pool = settings.get("default_lead_pool")
 	if not pool or not frappe.db.exists("Sales Lead Pool", pool):
-		frappe.throw(_("No default lead pool is configured in Sales Process Settings."), ProcessError)
+		_no_default_pool()
 	return pool
+
+
+def _no_default_pool():
+	frappe.throw(_("No default lead pool is configured in Sales Process Settings."), ProcessError)
 
 
 def pool_for(territory: str | None) -> str:
@@ -229,10 +226,15 @@ def can_claim_from(pool: str | None, sales_person: str | None) -> bool:
 	"""A pool says who may claim from it: members of `claimable_by`'s subtree, or everyone."""
 	if not sales_person or not pool:
 		return False
-	row = frappe.db.get_value("Sales Lead Pool", pool, ["enabled", "claimable_by"], as_dict=True)
+	row = _pool_row(pool)
 	if not row or not row.enabled:
 		return False
 	return not row.claimable_by or hierarchy.is_within(sales_person, row.claimable_by)
+
+
+@frappe.request_cache
+def _pool_row(pool: str):
+	return frappe.db.get_value("Sales Lead Pool", pool, ["enabled", "claimable_by"], as_dict=True)
 
 
 def claimable_pools_query(sales_person: str):
@@ -424,7 +426,7 @@ def after_insert(doc):
 
 def guard(doc):
 	"""Protected fields move through `transition` only; a converted lead is read-only (G7)."""
-	if doc.is_new() or doc.flags.sales_process_transition:
+	if doc.is_new():
 		return
 	before = doc.get_doc_before_save()
 	if not before:
@@ -450,15 +452,15 @@ def guard(doc):
 
 
 def transition(doc, action: str, changes: dict, reason: str | None = None):
-	"""The only way to change protected fields: save with the transition flag and log the move."""
-	before = doc.sales_person
+	"""The only way to change protected fields: one UPDATE of them and one log row. The rest of the
+	lead is unchanged, so the form's checks and its score need not run again (and a claim costs
+	about what one insert does)."""
+	before, now = doc.sales_person, now_datetime()
+	frappe.db.set_value(DOCTYPE, doc.name, changes, modified=now)  # and modified_by
 	doc.update(changes)
-	doc.flags.sales_process_transition = True
-	try:
-		doc.save(ignore_permissions=True)  # the caller checked permission (load)
-	finally:
-		doc.flags.sales_process_transition = False  # a later plain save of this object is guarded
+	doc.modified, doc.modified_by = now, frappe.session.user
 	write_log(doc.name, action, from_sp=before, to_sp=doc.sales_person, reason=reason, pool=doc.pool)
+	doc.notify_update()  # open forms and lists refresh
 	return doc
 
 
