@@ -1,13 +1,13 @@
 """Lead benchmarks (G5): `claim_lead` through REST vs plain ToDo inserts through the same server, and
-`return_stale_leads` on 10k stale leads vs a per-document `get_doc` + `save()` loop.
+`return_stale_leads` on 10k stale leads vs a per-document loop.
 
     SP_BENCH_SITE=<site> scripts/dev run benchmarks/leads.py [--stale 10000] [--loop-rows 300]
         [--rest-requests 40] [--rest-rounds 2] [--seed 7]
 
 1. The stale-lead job: N held leads without contact for 60 days (bulk insert, seeded), the job over
    all of them (its digest-email worker job timed apart), then — rolled back to before the job — the
-   naive loop doing the same change (holder and held_since cleared, a Return log row and a
-   notification per lead) over a sample. One transaction, rolled back: the site is left as it was.
+   naive loop doing the same change one lead at a time (holder and held_since cleared through the
+   lead's own transition, a Return log row and a notification per lead) over a sample. One transaction, rolled back: the site is left as it was.
 2. REST: gunicorn with 2 workers on 127.0.0.1 (the tests' Server), 4 salespeople as concurrent
    clients, each claiming its own pool leads; ToDo inserts by the same clients, rounds interleaved.
    The people and leads are committed (the server has its own connections) and removed afterwards;
@@ -96,20 +96,18 @@ def make_people(tag: str) -> dict:
 
 
 def naive_loop(names: list[str]):
-	"""What a straightforward job does: one document at a time."""
+	"""What a straightforward job does: one lead at a time — load it, move it through the lead's own
+	single-document path (lead.transition: its UPDATE and log row; the lead's guard refuses a plain
+	save of the holder) and notify its holder."""
 	import frappe
 
 	from sales_process.domain import lead
 	from sales_process.domain.notify import notify_sales_person
 
 	for name in names:
-		doc = frappe.get_doc("Sales Lead", name)
+		doc = frappe.get_doc("Sales Lead", name, for_update=True)
 		old = doc.sales_person
-		doc.sales_person = None
-		doc.held_since = None
-		doc.flags.sales_process_transition = True
-		doc.save(ignore_permissions=True)
-		lead.write_log(name, "Return", from_sp=old, pool=doc.pool, reason="No contact for 14 days.")
+		lead.transition(doc, "Return", {"sales_person": None, "held_since": None}, "No contact for 14 days.")
 		notify_sales_person(old, doc, f"Lead {name} returned to the pool")
 
 
@@ -177,7 +175,11 @@ def stale(rows_n: int, loop_n: int, seed: int, people: dict) -> list[dict]:
 			"≥ 50×",
 			verdict(full_rate / loop_rate >= TARGETS["stale"]),
 		),
-		row(f"per-document get_doc + save() loop, {loop_n} of them", loop, f"{loop_rate:,.1f}/s"),
+		row(
+			f"per-document loop (get_doc + lead.transition + notify), {loop_n} of them",
+			loop,
+			f"{loop_rate:,.1f}/s",
+		),
 	]
 
 
