@@ -247,6 +247,16 @@ def _implausible_query(cfg, log):
 	)
 
 
+def _in_bulk_window(cfg, entry, sales_person, window_start):
+	"""`entry` (a log table) is a late entry of `sales_person` in the window opened at `window_start`."""
+	return (
+		(entry.sales_person == sales_person)
+		& (entry.entered_at >= window_start)
+		& (entry.entered_at <= window_start + Interval(minutes=cfg.bulk_entry_window_minutes))
+		& (Extract("hour", entry.entered_at) >= cfg.bulk_entry_after_hour)
+	)
+
+
 def _bulk_windows_query(cfg, from_date, to_date, sales_person, user):
 	"""One row per late entry that opens a window of `bulk_entry_window_minutes` in which the same
 	person entered logs for at least `bulk_entry_count` different customers."""
@@ -256,10 +266,7 @@ def _bulk_windows_query(cfg, from_date, to_date, sales_person, user):
 		frappe.qb.from_(start)
 		.join(other)
 		.on(
-			(other.sales_person == start.sales_person)
-			& (other.entered_at >= start.entered_at)
-			& (other.entered_at <= start.entered_at + Interval(minutes=cfg.bulk_entry_window_minutes))
-			& (Extract("hour", other.entered_at) >= cfg.bulk_entry_after_hour)
+			_in_bulk_window(cfg, other, start.sales_person, start.entered_at)
 			& other.log_date[from_date:to_date]
 		)
 		.select(
@@ -282,12 +289,7 @@ def _bulk_entry_query(cfg, log, windows):
 	return (
 		frappe.qb.from_(log)
 		.join(window)
-		.on(
-			(window.sales_person == log.sales_person)
-			& (log.entered_at >= window.window_start)
-			& (log.entered_at <= window.window_start + Interval(minutes=cfg.bulk_entry_window_minutes))
-			& (Extract("hour", log.entered_at) >= cfg.bulk_entry_after_hour)
-		)
+		.on(_in_bulk_window(cfg, log, window.sales_person, window.window_start))
 		.select(*_flag_columns(log, "bulk_entry"), Min(window.window_start).as_("window_start"))
 		.groupby(
 			log.name, log.sales_person, log.log_date, log.stage, log.customer, log.opportunity, log.entered_at
