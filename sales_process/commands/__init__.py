@@ -1,4 +1,5 @@
-"""bench commands of the app: `bench --site SITE sales-process-setup dev|test`, `… sales-process-demo`."""
+"""bench commands of the app: `bench --site SITE sales-process-setup dev|test`, `… sales-process-demo`,
+`… sales-process-migrate-crm [--dry-run] [--batch-size N]`."""
 
 import click
 
@@ -43,4 +44,32 @@ def sales_process_demo(context, seed):
 		frappe.destroy()
 
 
-commands = [sales_process_setup, sales_process_demo]
+@click.command("sales-process-migrate-crm")
+@click.option("--dry-run", is_flag=True, help="Print the plan only; nothing is written")
+@click.option("--batch-size", default=1000, show_default=True, help="Rows per batch (each batch commits)")
+@pass_context
+def sales_process_migrate_crm(context, dry_run, batch_size):
+	"""Migrate ERPNext CRM Leads and Opportunities into Sales Leads and Sales Opportunities (M1, M2):
+	idempotent and resumable; prints the plan (dry run) or the result as JSON."""
+	import json
+
+	import frappe
+
+	from sales_process.domain.crm_migration import migrate
+
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	try:
+		frappe.set_user("Administrator")
+
+		def progress(done, total):
+			click.echo(f"{done}/{total}", err=True)
+
+		report = migrate(dry_run=dry_run, batch_size=batch_size, progress=None if dry_run else progress)
+		click.echo(json.dumps(report, ensure_ascii=False, indent=1, default=str))
+	finally:
+		frappe.destroy()
+
+
+commands = [sales_process_setup, sales_process_demo, sales_process_migrate_crm]

@@ -26,3 +26,27 @@ def insert_autoincrement(doctype: str, fields: list[str], rows: list[tuple]) -> 
 			[v for row in chunk for v in row],
 		)
 	return len(rows)
+
+
+def series_names(doctype: str, count: int) -> list[str]:
+	"""`count` new names from the doctype's default naming series, reserved with one UPDATE of
+	its `tabSeries` counter (the row lock is held until commit, as getseries does one at a time)."""
+	from frappe.model.naming import parse_naming_series
+
+	series = frappe.get_meta(doctype).get_field("naming_series").options.split("\n")[0]
+	taken = {}
+
+	def reserve(prefix, digits):
+		row = frappe.db.sql("select current from `tabSeries` where name=%s for update", prefix)
+		if row:
+			frappe.db.sql("update `tabSeries` set current = current + %s where name=%s", (count, prefix))
+		else:
+			frappe.db.sql("insert into `tabSeries` (name, current) values (%s, %s)", (prefix, count))
+		taken.update(prefix=prefix, start=(row[0][0] or 0) if row else 0, digits=digits)
+		return ""
+
+	if not count:
+		return []
+	parse_naming_series(series + ("" if "#" in series else ".#####"), number_generator=reserve)
+	p, start, digits = taken["prefix"], taken["start"], taken["digits"]
+	return [f"{p}{n:0{digits}d}" for n in range(start + 1, start + count + 1)]
