@@ -41,6 +41,26 @@ def reject_lost(name: str, note: str | None = None) -> dict:
 	return opportunity.reject_lost(name, note).as_dict()
 
 
+@frappe.whitelist(methods=["POST"])
+def correct_closed(
+	name: str,
+	reason: str,
+	amount: float | None = None,
+	currency: str | None = None,
+	customer: str | None = None,
+	expected_close_date: str | None = None,
+) -> dict:
+	"""K1: a manager's logged correction of a won or lost opportunity's figures."""
+	return opportunity.correct_closed(
+		name,
+		reason,
+		amount=amount,
+		currency=currency,
+		customer=customer,
+		expected_close_date=expected_close_date,
+	).as_dict()
+
+
 @frappe.whitelist()
 def get_stage_path(name: str) -> dict:
 	"""For the form: every stage with its state, and the current stage's exit criteria."""

@@ -12,7 +12,7 @@ import math
 
 import frappe
 from frappe import _
-from frappe.utils import cstr, get_datetime, getdate, now_datetime, today
+from frappe.utils import cstr, flt, get_datetime, getdate, now_datetime, today
 
 from sales_process.domain import hierarchy, normalize
 from sales_process.domain.deadlines import days_in_stage, due_at
@@ -34,6 +34,9 @@ PROTECTED_FIELDS = (
 	"lost_requested_by",
 	"lost_requested_at",
 )
+# K1: what a closed opportunity reports (won amount, forecast, referrals); only correct_closed changes it
+FROZEN_WHEN_CLOSED = ("amount", "currency", "customer", "expected_close_date")
+CLOSED = ("Won", "Lost")
 MAX_EVIDENCE_ANSWER = 2000
 MAX_REASON = 2000
 MAX_TEXT = 10000  # Small Text / Text fields (TEXT columns: 64 KB, up to 4 bytes a character)
@@ -369,11 +372,24 @@ def check_claim(customer: str, owner: str, exclude: str | None = None, company: 
 
 
 def guard_protected_fields(doc):
-	"""O4: `stage`, `sales_person`, … change only through the process methods."""
-	if doc.is_new() or doc.flags.sales_process_transition:
+	"""O4: `stage`, `sales_person`, … change only through the process methods; K1: a closed
+	opportunity's figures change only through `correct_closed`."""
+	if doc.is_new():
 		return
 	before = doc.get_doc_before_save()
 	if not before:
+		return
+	if before.status in CLOSED and not doc.flags.sales_process_correction:
+		frozen = [f for f in FROZEN_WHEN_CLOSED if _differs(doc, before, f)]
+		if frozen:
+			frappe.throw(
+				_("{0} of a closed opportunity cannot be edited. A Sales Manager can correct it.").format(
+					", ".join(_(doc.meta.get_label(f)) for f in frozen)
+				),
+				ProcessError,
+				title=_("Not Allowed"),
+			)
+	if doc.flags.sales_process_transition or doc.flags.sales_process_correction:
 		return
 	changed = [f for f in PROTECTED_FIELDS if cstr(before.get(f)) != cstr(doc.get(f))]
 	if changed:
@@ -561,3 +577,56 @@ def keep_opportunity(name: str, note: str | None = None):
 	_require_open(doc)
 	_check_confiscated_holder(doc, frappe.session.user)
 	return _transition(doc, "Keep", {"previous_sales_person": None}, note=note)
+
+
+# --- K1: correcting a closed opportunity -----------------------------------------------------------
+
+
+def _differs(doc, before, field: str) -> bool:
+	if doc.meta.get_field(field).fieldtype == "Currency":
+		return flt(before.get(field)) != flt(doc.get(field))
+	return cstr(before.get(field)) != cstr(doc.get(field))
+
+
+def correct_closed(name: str, reason: str, **values):
+	"""K1: a manager corrects the frozen figures of a won or lost opportunity; the Correct log row
+	keeps the old and the new values."""
+	if not hierarchy.is_scope_free():  # Sales Manager, System Manager (frappe.only_for skips tests)
+		frappe.throw(_("Only a Sales Manager can correct a closed opportunity."), frappe.PermissionError)
+	doc = load(name)
+	if doc.status not in CLOSED:
+		frappe.throw(_("{0} is still open; edit it on the form.").format(doc.name), ProcessError)
+	reason = cstr(reason).strip()
+	if not reason:
+		frappe.throw(_("A reason is required to correct a closed opportunity."), frappe.MandatoryError)
+	if len(reason) > MAX_REASON:
+		frappe.throw(
+			_("The reason is longer than {0} characters.").format(MAX_REASON), frappe.ValidationError
+		)
+	changes = {f: v for f, v in values.items() if f in FROZEN_WHEN_CLOSED and v not in (None, "")}
+	if "expected_close_date" in changes:
+		try:
+			changes["expected_close_date"] = getdate(changes["expected_close_date"])
+		except (TypeError, ValueError):
+			frappe.throw(_("The expected close date is not a date."), frappe.ValidationError)
+	old = {f: doc.get(f) for f in changes}
+	doc.update(changes)
+	changed = [f for f in changes if _differs(doc, frappe._dict(old), f)]
+	if not changed:
+		frappe.throw(
+			_("Nothing to correct: give a new amount, currency, customer or expected close date."),
+			frappe.ValidationError,
+		)
+	doc.flags.sales_process_correction = True
+	doc.save(ignore_permissions=True)  # the role and the document's permission were checked above
+	note = "; ".join(f"{_(doc.meta.get_label(f))}: {cstr(old[f])} → {cstr(doc.get(f))}" for f in changed)
+	write_log(
+		doc.name,
+		"Correct",
+		from_stage=doc.stage,
+		to_stage=doc.stage,
+		from_sales_person=doc.sales_person,
+		to_sales_person=doc.sales_person,
+		note=f"{note}. {reason}"[:MAX_TEXT],
+	)
+	return doc

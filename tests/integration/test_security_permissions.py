@@ -184,6 +184,7 @@ METHODS = {
 	f"{OA}.request_lost": row(RULE, DENY, RULE, DENY, DENY, DENY),  # blank reason
 	f"{OA}.approve_lost": row(RULE, DENY, RULE, DENY, DENY, DENY),  # nothing requested
 	f"{OA}.reject_lost": row(RULE, DENY, RULE, DENY, DENY, DENY),
+	f"{OA}.correct_closed": row(DENY, DENY, RULE, DENY, DENY, DENY),  # K1 managers; the opportunity is open
 	f"{OA}.get_stage_path": row(OK, DENY, OK, OK, DENY, DENY),
 	# a valid one-minute entry; rep_b1: the customer is held by rep_a1 (L3); manager: no Sales Person
 	f"{DL}.add_log": row(OK, DENY, RULE, DENY, DENY, DENY),
@@ -514,6 +515,7 @@ def method_calls(world, sample) -> dict:
 		f"{OA}.request_lost": {"name": opp, "reason": " "},
 		f"{OA}.approve_lost": {"name": opp},
 		f"{OA}.reject_lost": {"name": opp},
+		f"{OA}.correct_closed": {"name": opp, "reason": "matrix", "amount": 1},
 		f"{OA}.get_stage_path": {"name": opp},
 		f"{DL}.add_log": {"customer": sample.opp["customer"], "activities": ["电话沟通"], "minutes": 1},
 		f"{DL}.verify_chain": {"sales_person": world.sp["rep_a1"]},

@@ -20,8 +20,11 @@ class SalesOpportunity(Undeletable, Document):
 	def before_insert(self):
 		opportunity.prepare_new(self)
 
-	def validate(self):
+	def before_validate(self):
+		# before_validate, not validate: a save with flags.ignore_validate skips validate (O4, K1)
 		opportunity.guard_protected_fields(self)
+
+	def validate(self):
 		if flt(self.amount) < 0:
 			frappe.throw(_("The amount cannot be negative."), frappe.ValidationError)
 
