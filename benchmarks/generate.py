@@ -591,6 +591,7 @@ class Generator:
 			"previous_entry",
 			"previous_hash",
 			"content_hash",
+			"chain_version",
 		]
 		child_columns = [
 			"name",

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 
 import frappe
 from frappe import _
-from frappe.utils import add_days, cint, cstr, flt, getdate, now_datetime, today
+from frappe.utils import add_days, cint, cstr, flt, get_datetime, getdate, now_datetime, today
 
 from sales_process.domain import hierarchy, lead, lead_scoring, settings
 
@@ -37,8 +37,8 @@ class DailyLogError(frappe.ValidationError):
 # --- canonical content and hash (pure) ---------------------------------------------------------
 
 
-def canonical(entry: dict) -> str:
-	"""The text that is hashed: every field that makes up the entry, in a fixed form."""
+def canonical_v1(entry: dict) -> str:
+	"""Version 1 (entries written before K2): the entry's content without its derived fields."""
 	activities = ",".join(sorted(entry.get("activities") or []))
 	parts = [
 		cstr(entry.get("sales_person")),
@@ -58,8 +58,63 @@ def canonical(entry: dict) -> str:
 	# a lead (G7) is hashed only when named, so entries written before leads existed keep their hash
 	if entry.get("lead"):
 		parts.append("lead=" + cstr(entry.get("lead")))
-	# the unit separator cannot be typed into a field, so no two contents join to the same text
-	return "\x1f".join(parts)
+	return SEPARATOR.join(parts)
+
+
+def _when(value) -> str:
+	return get_datetime(value).strftime("%Y-%m-%d %H:%M:%S.%f") if value else ""
+
+
+def canonical_v2(entry: dict) -> str:
+	"""Version 2 (K2): every stored field of the entry (HASHED_V2), its activity rows in their
+	order, and the version itself, so an entry cannot be passed off as version 1."""
+	parts = [
+		"v2",
+		cstr(entry.get("owner")),
+		_when(entry.get("creation")),
+		str(cint(entry.get("docstatus"))),
+		cstr(entry.get("sales_person")),
+		str(getdate(entry.get("log_date"))),
+		cstr(entry.get("customer")),
+		cstr(entry.get("lead")),
+		cstr(entry.get("opportunity")),
+		# ordered as the rows are (idx), not sorted: moving a row is a change too
+		",".join(cstr(a) for a in entry.get("activities") or []),
+		str(cint(entry.get("minutes"))),
+		f"{flt(entry.get('cost')):.2f}",
+		cstr(entry.get("note")),
+		str(cint(entry.get("difficulty"))),
+		cstr(entry.get("corrects")),
+		f"{flt(entry.get('effective_score')):.4f}",
+		cstr(entry.get("stage")),
+		_when(entry.get("entered_at")),
+		str(cint(entry.get("chain_seq"))),
+		cstr(entry.get("previous_entry")),
+		cstr(entry.get("previous_hash")),
+	]
+	return SEPARATOR.join(parts)
+
+
+# the unit separator cannot be typed into a field, so no two contents join to the same text
+SEPARATOR = "\x1f"
+CANONICAL = {1: canonical_v1, 2: canonical_v2}
+CHAIN_VERSION = 2  # what new entries, and rows chained in bulk, are written under
+# the stored columns version 2 covers besides the activity rows; everything of the doctype except
+# the hash itself, plus Frappe's owner/creation/docstatus (modified and the _seen/_comments/…
+# bookkeeping columns are Frappe's to update and no report reads them)
+HASHED_V2 = (
+	"owner", "creation", "docstatus", "sales_person", "log_date", "customer", "lead", "opportunity",
+	"minutes", "cost", "note", "difficulty", "corrects", "effective_score", "stage", "entered_at",
+	"chain_seq", "previous_entry", "previous_hash", "chain_version",
+)  # fmt: skip
+
+
+def canonical(entry: dict) -> str:
+	"""The text that is hashed, by the entry's chain version (a dict without one is version 1)."""
+	version = cint(entry.get("chain_version")) or 1
+	if version not in CANONICAL:
+		raise DailyLogError(_("Unknown daily log chain version {0}.").format(version))
+	return CANONICAL[version](entry)
 
 
 def content_hash(entry: dict) -> str:
@@ -78,20 +133,27 @@ def _is_finite_number(value) -> bool:
 
 def entry_dict(doc) -> dict:
 	return {
+		"owner": doc.owner,
+		"creation": doc.creation,
+		"docstatus": doc.docstatus,
 		"sales_person": doc.sales_person,
 		"log_date": doc.log_date,
 		"customer": doc.customer,
 		"lead": doc.lead,
 		"opportunity": doc.opportunity,
-		"activities": [a.activity_type for a in doc.activities],
+		"activities": [a.activity_type for a in sorted(doc.activities, key=lambda a: cint(a.idx))],
 		"minutes": doc.minutes,
 		"cost": doc.cost,
 		"note": doc.note,
 		"difficulty": doc.difficulty,
 		"corrects": doc.corrects,
+		"effective_score": doc.effective_score,
+		"stage": doc.stage,
+		"entered_at": doc.entered_at,
 		"chain_seq": doc.chain_seq,
 		"previous_entry": doc.previous_entry,
 		"previous_hash": doc.previous_hash,
+		"chain_version": doc.chain_version,
 	}
 
 
@@ -302,6 +364,7 @@ def link_into_chain(doc):
 	else:
 		doc.chain_seq, doc.previous_entry, doc.previous_hash = 1, "", GENESIS
 	doc.entered_at = now_datetime()
+	doc.chain_version = CHAIN_VERSION
 	# Frappe sanitises HTML in text fields after before_save; do it now so that the hash covers
 	# exactly what is stored (a note with markup would otherwise read as "altered" forever)
 	doc._sanitize_content()
@@ -363,7 +426,13 @@ def chain_in_bulk(rows: Iterable[dict]) -> Iterator[dict]:
 	heads: dict[str, tuple[int, str, str]] = {}
 	for row in rows:
 		seq, previous_entry, previous_hash = heads.get(row["sales_person"], (0, "", GENESIS))
-		row.update(chain_seq=seq + 1, previous_entry=previous_entry, previous_hash=previous_hash)
+		row.update(
+			chain_seq=seq + 1,
+			previous_entry=previous_entry,
+			previous_hash=previous_hash,
+			chain_version=CHAIN_VERSION,
+			docstatus=row.get("docstatus") or 0,
+		)
 		row["content_hash"] = content_hash(row)
 		heads[row["sales_person"]] = (seq + 1, str(row["name"]), row["content_hash"])
 		yield row
@@ -389,6 +458,15 @@ def reset_chain_heads(sales_persons: list[str] | None = None):
 		{"where sp.name in %(people)s" if sales_persons else ""}""",
 		{"people": sales_persons or [""]},
 	)
+
+
+def mark_unversioned_entries():
+	"""Migrate patch (K2): entries written before chain versions existed are version 1. Their hash
+	is left as it was; re-hashing would bless whatever had been altered in them meanwhile."""
+	log = frappe.qb.DocType("Sales Daily Log")
+	frappe.qb.update(log).set(log.chain_version, 1).where(
+		log.chain_version.isnull() | (log.chain_version == 0)
+	).run()
 
 
 def chain_head(sales_person: str) -> dict | None:
@@ -429,13 +507,25 @@ def chain_problems(
 				}
 			)
 		entry = dict(row, activities=activities.get(name, []))
-		if content_hash(entry) != row["content_hash"]:
+		version = cint(row.get("chain_version")) or 1
+		if version not in CANONICAL:
 			problems.append(
 				{
 					"entry": name,
+					"chain_version": version,
+					"problem": _("Entry {0} names chain version {1}, which does not exist.").format(
+						name, version
+					),
+				}
+			)
+		elif content_hash(entry) != row["content_hash"]:
+			problems.append(
+				{
+					"entry": name,
+					"chain_version": version,
 					"problem": _(
-						"Entry {0} was altered after it was written: its content no longer matches its hash."
-					).format(name),
+						"Entry {0} (chain version {1}) was altered after it was written: its content no longer matches its hash."
+					).format(name, version),
 				}
 			)
 		expected_seq, previous_name, previous_hash = seq + 1, name, row["content_hash"]
@@ -459,6 +549,10 @@ def chain_problems(
 					),
 				}
 			)
+	version_of = {str(r["name"]): cint(r.get("chain_version")) or 1 for r in rows}
+	for p in problems:
+		# an entry removed from the database has no version left to report
+		p.setdefault("chain_version", version_of.get(str(p["entry"])))
 	return _dedupe(problems)
 
 
@@ -480,23 +574,7 @@ def verify(sales_persons: list[str]) -> dict:
 	for sp in sales_persons:
 		rows = (
 			frappe.qb.from_(log)
-			.select(
-				log.name,
-				log.sales_person,
-				log.log_date,
-				log.customer,
-				log.lead,
-				log.opportunity,
-				log.minutes,
-				log.cost,
-				log.note,
-				log.difficulty,
-				log.corrects,
-				log.chain_seq,
-				log.previous_entry,
-				log.previous_hash,
-				log.content_hash,
-			)
+			.select(log.name, log.content_hash, *(getattr(log, f) for f in HASHED_V2))
 			.where(log.sales_person == sp)
 			.orderby(log.chain_seq)
 			.run(as_dict=True)
@@ -511,6 +589,8 @@ def verify(sales_persons: list[str]) -> dict:
 			.on(act.parent == log.name)
 			.select(act.parent, act.activity_type)
 			.where((log.sales_person == sp) & (act.parenttype == "Sales Daily Log"))
+			.orderby(act.parent)
+			.orderby(act.idx)
 			.run(as_dict=True)
 		):
 			activities.setdefault(str(a.parent), []).append(a.activity_type)

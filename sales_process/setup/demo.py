@@ -389,7 +389,7 @@ class _Demo:
 			"name", "creation", "modified", "owner", "modified_by", "docstatus", "idx",
 			"log_date", "sales_person", "customer", "opportunity", "minutes", "cost", "difficulty",
 			"note", "corrects", "effective_score", "stage", "entered_at", "chain_seq",
-			"previous_entry", "previous_hash", "content_hash",
+			"previous_entry", "previous_hash", "content_hash", "chain_version",
 		]  # fmt: skip
 		act_fields = [
 			"name", "creation", "modified", "owner", "modified_by", "docstatus", "idx",
