@@ -317,3 +317,39 @@ def _read(proc, want: str, timeout: float = 120) -> str:
 		if line.strip() == want or (want == "{" and line.startswith("{")):
 			return json.loads(line) if want == "{" else line.strip()
 	raise AssertionError(f"the migration never printed {want!r} (exit {proc.poll()})")
+
+
+def test_the_page_is_for_system_managers_and_its_mapping_steers_the_stage(factory):
+	import pytest
+
+	from sales_process.api import crm_migration as api
+
+	rep = factory.sales_person(is_group=False)
+	sales_stage = factory.unique("Stage")
+	frappe.get_doc({"doctype": "Sales Stage", "stage_name": sales_stage}).insert(ignore_permissions=True)
+	open_stages = [s for s in crm_migration.stored_stages() if not s.is_terminal]
+	first, second = open_stages[0], open_stages[1].name
+	source = erpnext_opportunity(
+		factory,
+		factory.customer(),
+		factory.user_of(rep.name),
+		sales_stage=sales_stage,
+		probability=first.probability,
+	)
+
+	data = api.get_plan()
+	assert sales_stage in data["sales_stages"] and second in data["stages"]
+	default = next(r for r in data["plan"]["mapped"] if r["source"] == sales_stage)
+	assert (default["how"], default["stage"]) == ("probability", first.name)  # no name matches
+
+	api.save_stage_mapping({sales_stage: second})
+	mapped = next(r for r in api.get_plan()["plan"]["mapped"] if r["source"] == sales_stage)
+	assert (mapped["how"], mapped["stage"]) == ("mapping", second)
+	crm_migration.migrate(commit=False)
+	assert frappe.db.get_value("Sales Opportunity", target_of("Opportunity", source.name), "stage") == second
+
+	manager = factory.user(roles=("Sales Manager", "Sales User"))
+	frappe.set_user(manager)
+	for call in (api.get_plan, lambda: api.save_stage_mapping({}), api.start_migration):
+		with pytest.raises(frappe.PermissionError):
+			call()
