@@ -76,10 +76,7 @@ app_include_js = ["/assets/sales_process/js/sales_process.js"]
 
 # list requests on the app's doctypes sort and group by column names only (Frappe v15 lets
 # `(select sleep(3))` through its own order_by check)
-before_request = [
-	"sales_process.overrides.request_guard.refuse_expressions_in_sorting",
-	"sales_process.overrides.request_guard.refuse_bad_arguments",
-]
+before_request = ["sales_process.overrides.request_guard.refuse_expressions_in_sorting"]
 
 override_whitelisted_methods = {
 	# permission-aware counts for the app's scoped doctypes (A1)
@@ -97,6 +94,8 @@ scheduler_events = {
 	},
 	"hourly_long": [
 		"sales_process.scheduled.deadlines.send_reminders",
+		# K3: undecided lost requests go to the next superior
+		"sales_process.scheduled.deadlines.escalate_lost_requests",
 		# G5: held leads without contact for their pool's follow-up period return to the pool
 		"sales_process.scheduled.pool.return_stale_leads",
 	],

@@ -17,6 +17,8 @@ transaction, and a run killed half-way keeps the batches it finished (the next r
 rest). Tests pass commit=False to stay inside their rolled-back transaction.
 """
 
+from pypika.terms import ExistsCriterion
+
 import frappe
 from frappe import _
 from frappe.query_builder import Case
@@ -151,12 +153,13 @@ def confiscate_overdue(commit: bool = True, batch_size: int = BATCH_SIZE) -> dic
 		grace_hours=s.confiscation_grace_hours,
 		restart=s.restart_deadline_on_confiscation,
 		pool=s.confiscation_pool or _tree_root(),
+		escalation_days=s.lost_request_escalation_days,
 	)
 	o = frappe.qb.DocType("Sales Opportunity")
 	candidates = (
 		frappe.qb.from_(o)
 		.select(o.name)
-		.where(deadlines.confiscation_due(o, policy.now, policy.grace_hours))
+		.where(deadlines.confiscation_due(o, policy.now, policy.grace_hours, policy.escalation_days))
 		.orderby(o.stage_due_at)
 		.run(pluck=True)
 	)
@@ -180,7 +183,10 @@ def _confiscate_batch(names: list[str], policy, digest: Digest) -> tuple[int, in
 	rows = (
 		frappe.qb.from_(o)
 		.select(o.name, o.sales_person, o.stage, o.stage_entered_at, o.customer_name)
-		.where(o.name.isin(names) & deadlines.confiscation_due(o, policy.now, policy.grace_hours))
+		.where(
+			o.name.isin(names)
+			& deadlines.confiscation_due(o, policy.now, policy.grace_hours, policy.escalation_days)
+		)
 		.for_update(skip_locked=True)
 		.run(as_dict=True)
 	)
@@ -313,3 +319,93 @@ def _confiscation_items(rows, targets: dict[str, str]) -> list[tuple]:
 			)
 		)
 	return items
+
+
+# --- K3 ----------------------------------------------------------------------------------------------
+
+
+def escalate_lost_requests(commit: bool = True) -> dict:
+	"""K3: a lost request the owner's superior has not decided within `lost_request_escalation_days`
+	goes to the next superior up (notified; an Escalate log row). Once per request: the log row
+	marks it, and every run re-checks for it under the row lock."""
+	s = get_settings()
+	now = now_datetime()
+	o = frappe.qb.DocType("Sales Opportunity")
+	log = frappe.qb.DocType("Opportunity Stage Log")
+	escalated = (
+		frappe.qb.from_(log)
+		.select(log.name)
+		.where((log.opportunity == o.name) & (log.action == "Escalate") & (log.at >= o.lost_requested_at))
+	)
+	due = (
+		(o.status == "Open")
+		& deadlines.lost_request_overdue(o, now, s.lost_request_escalation_days)
+		& ~ExistsCriterion(escalated)
+	)
+	candidates = frappe.qb.from_(o).select(o.name).where(due).orderby(o.lost_requested_at).run(pluck=True)
+	pool = s.confiscation_pool or _tree_root()
+	result = {"escalated": 0}
+	digest = Digest(_("Lost requests waiting too long for a decision"))
+	for batch in _batches(candidates):
+		rows = (
+			frappe.qb.from_(o)
+			.select(o.name, o.sales_person, o.stage, o.customer_name, o.lost_reason, o.lost_requested_at)
+			.where(o.name.isin(batch) & due)
+			.for_update(skip_locked=True)
+			.run(as_dict=True)
+		)
+		superiors = _targets({r.sales_person for r in rows}, pool)
+		above = _targets({v for v in superiors.values() if v}, pool)
+		rows = [r for r in rows if above.get(superiors.get(r.sales_person))]
+		if rows:
+			_escalate(rows, {r.name: above[superiors[r.sales_person]] for r in rows}, now, digest)
+		result["escalated"] += len(rows)
+		_commit(commit)
+	digest.send()
+	_commit(commit)
+	return result
+
+
+def _escalate(rows, targets: dict[str, str], now, digest: Digest):
+	user = frappe.session.user
+	insert_autoincrement(
+		"Opportunity Stage Log",
+		LOG_FIELDS,
+		[
+			(
+				now,
+				now,
+				user,
+				user,
+				r.name,
+				"Escalate",
+				now,
+				user,
+				r.stage,
+				r.stage,
+				r.sales_person,
+				targets[r.name],
+				0,  # not a stage move
+				r.lost_reason,
+			)
+			for r in rows
+		],
+	)
+	users = hierarchy.users_of(targets.values())
+	langs = hierarchy.languages(users.values())
+	items = []
+	for r in rows:
+		to_user = users.get(targets[r.name])
+		lang = langs.get(to_user)
+		items.append(
+			(
+				to_user,
+				_(
+					"{0} asked on {1} to close {2} ({3}) as lost and nobody has decided: approve or reject it.",
+					lang=lang,
+				).format(r.sales_person, format_datetime(r.lost_requested_at), r.name, r.customer_name),
+				"Sales Opportunity",
+				r.name,
+			)
+		)
+	digest.add(items)

@@ -95,12 +95,23 @@ def reminder_due(opp, now: datetime, days_before: int | None, grace_hours: int |
 	)
 
 
-def confiscation_due(opp, now: datetime, grace_hours: int | None):
+def lost_request_cutoff(now: datetime, escalation_days: int | None) -> datetime:
+	"""K3: a lost request made at or before this is overdue for its decision."""
+	return now - timedelta(days=max(int(escalation_days or 0), 0))
+
+
+def lost_request_overdue(opp, now: datetime, escalation_days: int | None):
+	"""SQL: a lost request is pending and older than the escalation window (K3)."""
+	return (opp.lost_requested == 1) & (opp.lost_requested_at <= lost_request_cutoff(now, escalation_days))
+
+
+def confiscation_due(opp, now: datetime, grace_hours: int | None, escalation_days: int | None):
 	"""SQL: due for D3 confiscation — open, past its due time plus the grace, and no lost request
-	pending (the superior decides that one first)."""
+	pending (the superior decides that one first) unless it waited longer than the escalation
+	window (K3: a pending request never stops the clock for longer)."""
 	return (
 		(opp.status == "Open")
 		& opp.stage_due_at.isnotnull()
 		& (opp.stage_due_at <= confiscation_cutoff(now, grace_hours))
-		& (opp.lost_requested == 0)
+		& ((opp.lost_requested == 0) | lost_request_overdue(opp, now, escalation_days))
 	)

@@ -21,6 +21,8 @@ FIELDS: dict[str, tuple[str, object, bool]] = {
 	"confiscation_grace_hours": ("int", 0, False),
 	"restart_deadline_on_confiscation": ("check", 1, False),
 	"confiscation_pool": ("str", None, False),
+	# lost requests (K3): escalated, and no longer a shield against confiscation, after this many days
+	"lost_request_escalation_days": ("int", 3, True),
 	# daily logs (L3)
 	"backdate_window_days": ("int", 3, False),
 	"max_minutes_per_day": ("int", 1440, True),

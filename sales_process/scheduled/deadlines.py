@@ -16,6 +16,11 @@ def confiscate_overdue(commit: bool = True, batch_size: int = confiscation.BATCH
 	return confiscation.confiscate_overdue(commit=commit, batch_size=batch_size)
 
 
+def escalate_lost_requests(commit: bool = True) -> dict:
+	"""K3, hourly."""
+	return confiscation.escalate_lost_requests(commit=commit)
+
+
 def enqueue_confiscation():
 	"""Every 15 minutes: at most one confiscation run queued or running at a time."""
 	frappe.enqueue(
