@@ -76,7 +76,10 @@ app_include_js = ["/assets/sales_process/js/sales_process.js"]
 
 # list requests on the app's doctypes sort and group by column names only (Frappe v15 lets
 # `(select sleep(3))` through its own order_by check)
-before_request = ["sales_process.overrides.request_guard.refuse_expressions_in_sorting"]
+before_request = [
+	"sales_process.overrides.request_guard.refuse_expressions_in_sorting",
+	"sales_process.overrides.request_guard.refuse_bad_arguments",
+]
 
 override_whitelisted_methods = {
 	# permission-aware counts for the app's scoped doctypes (A1)
