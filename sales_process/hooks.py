@@ -55,11 +55,16 @@ doc_events = {
 		]
 	},
 	"Sales Person": {"validate": "sales_process.overrides.sales_person.keep_chain_head"},
-	"Quotation": {"validate": "sales_process.overrides.sales_order.validate_opportunity_link"},
-	"Contract": {"validate": "sales_process.overrides.sales_order.validate_opportunity_link"},
+	# O5: one module per core doctype, shared parts in overrides/transaction.py
+	"Quotation": {
+		"validate": "sales_process.overrides.quotation.validate",
+		"on_change": "sales_process.overrides.quotation.offer_lost_request",
+	},
+	"Contract": {"validate": "sales_process.overrides.contract.validate"},
 	"Sales Order": {
-		"validate": "sales_process.overrides.sales_order.validate_opportunity_link",
+		"validate": "sales_process.overrides.sales_order.validate",
 		"on_submit": "sales_process.overrides.sales_order.offer_won_stage",
+		"on_cancel": "sales_process.overrides.sales_order.notify_cancelled",
 	},
 	# G6 score on every insert and save (after the controller placed the lead); G4 Frappe's
 	# Assignment Rules on a new lead, and a rule's ToDo making the holder
