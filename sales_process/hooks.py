@@ -54,7 +54,10 @@ doc_events = {
 			"sales_process.overrides.customer.validate_referral",
 		]
 	},
-	"Sales Person": {"validate": "sales_process.overrides.sales_person.keep_chain_head"},
+	"Sales Person": {
+		"validate": "sales_process.overrides.sales_person.keep_chain_head",
+		"before_rename": "sales_process.overrides.sales_person.refuse_chain_merge",
+	},
 	# O5: one module per core doctype, shared parts in overrides/transaction.py
 	"Quotation": {
 		"validate": "sales_process.overrides.quotation.validate",

@@ -1,6 +1,8 @@
-"""Sales Person hooks: the daily-log chain head (L2) stored on the row belongs to the daily log."""
+"""Sales Person hooks: the daily-log chain head (L2) stored on the row belongs to the daily log, and
+two chains are never merged into one."""
 
 import frappe
+from frappe import _
 
 from sales_process.domain.daily_log import HEAD_FIELDS
 
@@ -16,3 +18,19 @@ def keep_chain_head(doc, method=None):
 	)
 	for column in HEAD_FIELDS:
 		doc.set(column, (stored or {}).get(column))
+
+
+def refuse_chain_merge(doc, method=None, old: str | None = None, new: str | None = None, merge=False):
+	"""L2: merging two Sales Persons that both have daily logs would interleave two hash chains into
+	one (two entries per sequence number, each linked to its own predecessor): refuse it."""
+	if not merge or not old or not new or old == new:
+		return
+	if frappe.db.exists("Sales Daily Log", {"sales_person": old}) and frappe.db.exists(
+		"Sales Daily Log", {"sales_person": new}
+	):
+		frappe.throw(
+			_(
+				"Sales Person {0} cannot be merged into {1}: both have daily logs, and their hash chains cannot be joined. Disable {0} instead."
+			).format(old, new),
+			title=_("Merge Not Allowed"),
+		)
