@@ -16,7 +16,7 @@ from frappe import _
 from frappe.query_builder.functions import Count, IfNull
 from frappe.utils import add_days, cint, cstr, get_datetime, now_datetime
 
-from sales_process.domain import hierarchy, lead_capture, normalize, settings
+from sales_process.domain import hierarchy, imports, lead_capture, normalize, settings
 from sales_process.domain.opportunity import MAX_REASON, ProcessError
 from sales_process.domain.settings import get_settings
 
@@ -396,7 +396,7 @@ def prepare_new(doc):
 
 	doc.update(
 		{
-			"status": "New",
+			"status": imports.lead_status(doc) if imported else "New",  # M3: the row's open status
 			"customer": None,
 			"opportunity": None,
 			"last_contact_at": None,
@@ -417,7 +417,7 @@ def prepare_new(doc):
 def after_insert(doc):
 	write_log(
 		doc.name,
-		"Import" if frappe.flags.in_import else "Create",
+		"Import" if imports.is_import(doc) else "Create",
 		to_sp=doc.sales_person,
 		pool=doc.pool,
 		at=doc.held_since,
@@ -463,6 +463,9 @@ def transition(doc, action: str, changes: dict, reason: str | None = None):
 	doc.notify_update()  # open forms and lists refresh
 	return doc
 
+	imported = imports.is_import(doc)
+	if imported:
+		imports.require_importer(DOCTYPE)  # M3
 
 def record_contact(lead: str, at=None):
 	"""A daily log on the lead (G7): its last contact, and New → Contacted with a Contact log row."""

@@ -13,6 +13,7 @@ def after_install():
 	make_custom_fields()
 	backfill_normalized_identity()
 	set_role_permissions()
+	allow_data_import()
 	settings.store_defaults()
 	ensure_default_lead_pool()
 	ensure_lead_kanban()
@@ -28,6 +29,7 @@ def after_migrate():
 def before_uninstall():
 	from sales_process.setup.custom_fields import delete_custom_fields
 
+	revoke_data_import()
 	delete_custom_fields()
 
 
@@ -105,3 +107,20 @@ def report_stage_set_problems() -> list[str]:
 	if messages:
 		frappe.log_error(title=_("Sales process stages are misconfigured"), message="\n".join(messages))
 	return messages
+
+
+def allow_data_import():
+	"""M3: Sales Managers import opportunities and leads at their stage and owner through Frappe's
+	Data Import, which Frappe opens to System Managers only. Salespeople get no access (and a
+	salesperson's imported row would be refused: domain/imports.py)."""
+	from frappe.permissions import add_permission, update_permission_property
+
+	add_permission("Data Import", "Sales Manager", 0)
+	for ptype in ("read", "write", "create"):
+		update_permission_property("Data Import", "Sales Manager", 0, ptype, 1, validate=False)
+	frappe.clear_cache(doctype="Data Import")
+
+
+def revoke_data_import():
+	frappe.db.delete("Custom DocPerm", {"parent": "Data Import", "role": "Sales Manager"})
+	frappe.clear_cache(doctype="Data Import")

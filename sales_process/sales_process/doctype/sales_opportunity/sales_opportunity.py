@@ -7,7 +7,7 @@ from frappe.model.document import Document
 from frappe.utils import flt
 
 from sales_process.controllers.immutable import Undeletable
-from sales_process.domain import opportunity
+from sales_process.domain import imports, opportunity
 
 
 class SalesOpportunity(Undeletable, Document):
@@ -18,7 +18,10 @@ class SalesOpportunity(Undeletable, Document):
 		super()._validate_links()
 
 	def before_insert(self):
-		opportunity.prepare_new(self)
+		if imports.is_import(self):
+			imports.prepare_opportunity(self)  # M3: at the row's stage and owner
+		else:
+			opportunity.prepare_new(self)
 
 	def before_validate(self):
 		# before_validate, not validate: a save with flags.ignore_validate skips validate (O4, K1)
@@ -31,7 +34,7 @@ class SalesOpportunity(Undeletable, Document):
 	def after_insert(self):
 		opportunity.write_log(
 			self.name,
-			"Create",
+			"Import" if self.flags.sales_process_import else "Create",
 			to_stage=self.stage,
 			to_sales_person=self.sales_person,
 			at=self.stage_entered_at,
