@@ -312,7 +312,7 @@ def prepare_new(doc):
 			"lost_requested_at": None,
 		}
 	)
-	check_claim(doc.customer, doc.sales_person, company=doc.company)
+	check_claim(doc.customer, doc.sales_person)
 
 
 def matching_customers(customer: str) -> list[str]:
@@ -329,17 +329,23 @@ def matching_customers(customer: str) -> list[str]:
 	return [r[0] for r in frappe.qb.from_(c).select(c.name).where(condition).run()]
 
 
-def check_claim(customer: str, owner: str, exclude: str | None = None, company: str | None = None):
+def _claim_queue():
+	"""O2's site-wide queue: the primary-key lock on Sales Opportunity's own DocType row (always
+	there, written only by migrate), held until commit. A per-company row let claims of two companies
+	meet in one index gap."""
+	dt = frappe.qb.DocType("DocType")
+	frappe.qb.from_(dt).select(dt.name).where(dt.name == "Sales Opportunity").for_update().run()
+
+
+def check_claim(customer: str, owner: str, exclude: str | None = None):
 	"""O2, race-free: lock the matching customers' rows (all claimants of one company queue on the
 	same locks), then read open opportunities with a locking read, which sees the latest committed
 	rows even under REPEATABLE READ.
 
 	That locking read also takes gap locks on the opportunities' customer index, and two claims of
-	unrelated customers whose gaps meet would deadlock on their inserts. So every claim first takes
-	its selling company's row lock (a primary-key lock, held until commit): claims queue instead."""
-	if company:
-		co = frappe.qb.DocType("Company")
-		frappe.qb.from_(co).select(co.name).where(co.name == company).for_update().run()
+	unrelated customers whose gaps meet would deadlock on their inserts, whichever company sells.
+	So every claim first takes the one site-wide claim queue (`_claim_queue`): claims queue instead."""
+	_claim_queue()
 	customers = sorted(matching_customers(customer))
 	c = frappe.qb.DocType("Customer")
 	frappe.qb.from_(c).select(c.name).where(c.name.isin(customers)).orderby(c.name).for_update().run()
@@ -535,7 +541,7 @@ def reassign(name: str, sales_person: str, note: str | None = None):
 		frappe.throw(_("You can only reassign to someone in your own team."), frappe.PermissionError)
 	if sales_person == doc.sales_person:
 		frappe.throw(_("{0} already owns this opportunity.").format(sales_person), ProcessError)
-	check_claim(doc.customer, sales_person, exclude=doc.name, company=doc.company)
+	check_claim(doc.customer, sales_person, exclude=doc.name)
 	changes = {"sales_person": sales_person, "previous_sales_person": None, **_restart(doc)}
 	return _transition(doc, "Reassign", changes, note=note)
 

@@ -203,7 +203,7 @@ def test_concurrent_logs_and_corrections_by_one_user_keep_one_chain(world, tally
 def test_simultaneous_entries_for_different_customers_all_succeed(world, tally):
 	"""Claims of unrelated customers must not deadlock each other: the claim check's locking read
 	takes gap locks on the opportunity index, so concurrent inserts into one gap used to deadlock
-	(a 500). Claimants now queue on their company's row first."""
+	(a 500). Claimants now queue on one site-wide row first."""
 	who = ("rep_a1", "rep_a2", "rep_b1", "lead_a", "lead_b", "head")
 	for _round in range(3):
 		docs = [world.opportunity_doc(world.customer()) for _ in who]
@@ -214,6 +214,71 @@ def test_simultaneous_entries_for_different_customers_all_succeed(world, tally):
 		assert [r.status_code for r in results] == [200] * len(who), [message(r) for r in results]
 	frappe.db.rollback()
 	assert frappe.db.count(OPP, {"customer": ("in", world.customers[-3 * len(who) :])}) == 3 * len(who)
+
+
+def test_claims_for_two_companies_in_one_index_gap_do_not_deadlock(world, tally, monkeypatch):
+	"""O2's queue is site-wide: two claims for customers of different companies whose opportunity
+	index gaps meet (two new customers sorting after every other) used to take the gap lock of the
+	claim check each, then insert into it (a deadlock) while each held only its own company's row.
+	Both transactions are held between the check and the insert, the worst moment."""
+	from sales_process.domain import opportunity
+
+	tag = frappe.generate_hash(length=6)
+	other = f"ZZ Claim Queue {tag}"
+	frappe.get_doc(
+		{
+			"doctype": "Company",
+			"name": other,
+			"company_name": other,
+			"abbr": f"ZQ{tag}",
+			"default_currency": "CNY",
+		}
+	).db_insert()  # test data: only the Link target is needed, not ERPNext's company setup
+	frappe.db.commit()
+	customers = [world.customer(customer_name=f"ZZZZ queue {tag} {i}") for i in (1, 2)]
+	checked = threading.Barrier(2)
+	original = opportunity.check_claim
+
+	def check_then_wait(*args, **kwargs):
+		original(*args, **kwargs)
+		try:
+			checked.wait(5)  # with the site-wide queue the other claim waits for this one instead
+		except threading.BrokenBarrierError:
+			pass
+
+	monkeypatch.setattr(opportunity, "check_claim", check_then_wait)
+	sites = os.getcwd()
+
+	def claim(who, customer, company, **fields):
+		frappe.init(site=TEST_SITE, sites_path=sites)
+		frappe.connect()
+		try:
+			frappe.set_user(world.users[who])
+			doc = frappe.get_doc(
+				{"doctype": OPP, **world.opportunity_doc(customer, company=company, currency="CNY", **fields)}
+			).insert()
+			frappe.db.commit()
+			return doc.name
+		except Exception as e:
+			frappe.db.rollback()
+			return e
+		finally:
+			frappe.destroy()
+
+	try:
+		results = together(
+			lambda: claim("rep_a1", customers[0], world.company),
+			# the new company is outside the reps' user permissions: Administrator enters it for rep_b1
+			lambda: claim("admin", customers[1], other, sales_person=world.sp["rep_b1"]),
+		)
+		tally("races run")
+		assert not [r for r in results if isinstance(r, Exception)], results
+		frappe.db.rollback()
+		assert frappe.db.count(OPP, {"customer": ("in", customers)}) == 2
+	finally:
+		frappe.db.rollback()
+		frappe.db.delete("Company", {"name": other})
+		frappe.db.commit()
 
 
 def test_first_entries_of_neighbouring_people_do_not_deadlock(world, tally, monkeypatch):
