@@ -5,10 +5,19 @@ hands the new document to `prepare_new`. Every later move of the holder or the s
 through `transition`: one UPDATE of the protected fields (a form or REST save of them is refused
 by `guard`) and one Sales Lead Log row (`write_log` / `write_logs` are the only writers of that log).
 
-Locking (G3, G5 race-free): every check that reads other leads' holders first takes the default
-pool's row lock (`_queue`), then the lead's own row, then customers and opportunities. Claims,
-assignments and new leads therefore queue one after another instead of deciding on stale reads
-or deadlocking on the gap locks of the identity indexes; the order is the same on every path.
+Locking (G3, G5 race-free), always in this order: one named lock (MariaDB GET_LOCK) per
+normalised identity key of the lead, taken in one statement in sorted order (`_lock`); then the
+holder's Sales Person row (the hold limit: claims of one person queue, claims of two people do
+not); then the lead's own row. So two moves of one lead, or two leads of one company, queue on the
+same names, and moves of unrelated leads run side by side.
+
+A claim, an assignment or a new lead from a web request that has written nothing yet restarts its
+(read-only) transaction once its identity locks are held: the reads that follow (other leads,
+customers, opportunities, the holder's count) then see everything committed before the locks were
+granted, without locking reads, whose gap locks on the identity and holder indexes would make
+unrelated claims wait for, or deadlock with, each other. A path that has written already (a form
+save, a conversion, a mail or import channel) keeps its snapshot and reads with locking reads
+instead, behind the one queue row those paths share (`_queue`).
 """
 
 import frappe
@@ -16,7 +25,7 @@ from frappe import _
 from frappe.query_builder.functions import Count, IfNull
 from frappe.utils import add_days, cint, cstr, get_datetime, now_datetime
 
-from sales_process.domain import hierarchy, imports, lead_capture, normalize, settings
+from sales_process.domain import hierarchy, lead_capture, normalize, settings
 from sales_process.domain.opportunity import MAX_REASON, ProcessError
 from sales_process.domain.settings import get_settings
 
@@ -60,6 +69,12 @@ class DuplicateLead(frappe.DuplicateEntryError):
 	match: str | None = None
 
 
+class LeadBusy(frappe.ValidationError):
+	"""Another move of a lead of the same company did not finish within LOCK_TIMEOUT."""
+
+	http_status_code = 409
+
+
 class LeadTaken(frappe.ValidationError):
 	"""G5: the lead was claimed or assigned a moment ago by someone else."""
 
@@ -73,28 +88,92 @@ def me(user: str | None = None) -> str | None:
 	return hierarchy.sales_person_of(user or frappe.session.user)
 
 
+LOCK_TIMEOUT = 10  # seconds a move waits for another move of the same company
+
+
+def _lock_names(doc) -> list[str]:
+	"""The named locks of `doc`'s normalised identity: per site (GET_LOCK names are server-wide),
+	at most 64 characters."""
+	import hashlib
+
+	prefix = hashlib.md5(cstr(frappe.conf.db_name).encode()).hexdigest()[:8]
+	return sorted(
+		f"sl{prefix}:" + hashlib.md5(f"{k}={doc.get(k)}".encode()).hexdigest() for k in IDENTITY if doc.get(k)
+	)
+
+
+def _lock(doc, holder: str | None = None, restart: bool = False) -> bool:
+	"""Take `doc`'s identity locks, then `holder`'s Sales Person row (see the module docstring).
+	→ True when the transaction was restarted first, so plain reads are current; False when the
+	caller must read with locking reads (it then also holds `_queue()`)."""
+	# a web request that has written nothing yet (its own connection; not a job, a test's open
+	# transaction or a rollback to a savepoint, after which the write count reads 0)
+	fresh = restart and bool(getattr(frappe.local, "request", None)) and not frappe.db.transaction_writes
+	if fresh:
+		# the snapshot of the reads below then starts after the locks are granted
+		frappe.db.rollback()
+	names = [n for n in _lock_names(doc) if n not in _held_names()]
+	if names:
+		# nosemgrep: frappe-using-db-sql -- named locks: frappe.qb has no GET_LOCK
+		got = frappe.db.sql(
+			"select " + ", ".join(["get_lock(%s, %s)"] * len(names)),
+			[v for name in names for v in (name, LOCK_TIMEOUT)],
+		)[0]
+		_held_names().update(n for n, ok in zip(names, got, strict=True) if ok)
+		frappe.db.after_commit.add(_release_locks)  # named locks outlive transactions: free them
+		frappe.db.after_rollback.add(_release_locks)
+		if not all(got):
+			frappe.throw(
+				_("Another change to the leads of this company is in progress; please try again."),
+				LeadBusy,
+			)
+	if not fresh:
+		_queue()
+	if holder:
+		sp = frappe.qb.DocType("Sales Person")
+		frappe.qb.from_(sp).select(sp.name).where(sp.name == holder).for_update().run()
+	return fresh
+
+
+def _held_names() -> set[str]:
+	if frappe.local.flags.sales_lead_locks is None:
+		frappe.local.flags.sales_lead_locks = set()
+	return frappe.local.flags.sales_lead_locks
+
+
+def _release_locks():
+	names = sorted(_held_names())
+	_held_names().clear()
+	if names:
+		# nosemgrep: frappe-using-db-sql -- named locks: frappe.qb has no RELEASE_LOCK
+		frappe.db.sql("select " + ", ".join(["release_lock(%s)"] * len(names)), names)
+
+
 def _queue():
-	"""One row every holder decision waits for (see the module docstring)."""
+	"""The row that paths reading with locking reads wait for (see the module docstring)."""
 	p = frappe.qb.DocType("Sales Lead Pool")
 	pool = settings.get("default_lead_pool")
 	if not pool or not frappe.qb.from_(p).select(p.name).where(p.name == pool).for_update().run():
 		_no_default_pool()
 
 
-def load(name: str, ptype: str = "write", for_update: bool = True, queue: bool = False):
+def load(name: str, ptype: str = "write", for_update: bool = True, queue: bool = False, holder=None):
 	"""get + permission check (+ row lock). With `queue` (moves that check other leads' holders):
 	the permission (on the lead as the caller saw it: a claim that lost a race is told who won,
-	not refused as if the lead had never been visible), then `_queue()`, then the lead's latest row,
-	locked — the lock order of every such path, so none of them can deadlock another."""
+	not refused as if the lead had never been visible), then `_lock()` (identity, `holder`), then
+	the lead's latest row, locked — the lock order of every path. `doc.flags.fresh_reads`: see `_lock`."""
 	if not name or not isinstance(name, str):
 		frappe.throw(_("Lead is required."), frappe.MandatoryError)
-	if not frappe.db.exists(DOCTYPE, name):
+	try:
+		doc = frappe.get_doc(DOCTYPE, name, for_update=for_update and not queue)
+	except frappe.DoesNotExistError:
+		frappe.clear_last_message()
 		frappe.throw(_("Lead {0} does not exist.").format(name), frappe.DoesNotExistError)
-	doc = frappe.get_doc(DOCTYPE, name, for_update=for_update and not queue)
 	doc.check_permission(ptype)
 	if queue:
-		_queue()
+		fresh = _lock(doc, holder, restart=True)
 		doc = frappe.get_doc(DOCTYPE, name, for_update=True)
+		doc.flags.fresh_reads = fresh
 	return doc
 
 
@@ -289,15 +368,16 @@ def set_identity(doc):
 
 def check_identity(doc, holder: str | None):
 	"""G3 for a lead about to be held by `holder` (None: the pool), e.g. on conversion: queue, then
-	refuse a match (DuplicateLead, naming the holder)."""
+	lock (`_lock`), then refuse a match (DuplicateLead, naming the holder)."""
 	set_identity(doc)
-	_queue()
+	_lock(doc)
 	check_duplicate(doc, holder)
 
 
-def check_duplicate(doc, holder: str | None):
+def check_duplicate(doc, holder: str | None, locking: bool = True):
 	"""G3: refuse when a normalised key of `doc` matches another open lead, or a customer with an
-	open opportunity of someone other than `holder`. Callers hold `_queue()` already."""
+	open opportunity of someone other than `holder`. Callers hold `_lock()`; `locking`: read with
+	locking reads (False only when `_lock` restarted the transaction)."""
 	keys = {k: doc.get(k) for k in IDENTITY if doc.get(k)}
 	if not keys:
 		return
@@ -312,8 +392,9 @@ def check_duplicate(doc, holder: str | None):
 		.where(condition & sl.status.isin(OPEN_STATUSES))
 		.orderby(sl.creation)
 		.limit(1)
-		.for_update()
 	)
+	if locking:
+		query = query.for_update()
 	if not doc.is_new():
 		query = query.where(sl.name != doc.name)
 	rows = query.run(as_dict=True)
@@ -340,9 +421,8 @@ def check_duplicate(doc, holder: str | None):
 	for field, value in keys.items():
 		term = c[CUSTOMER_IDENTITY[field]] == value
 		condition = term if condition is None else condition | term
-	customers = [
-		r[0] for r in frappe.qb.from_(c).select(c.name).where(condition).orderby(c.name).for_update().run()
-	]
+	query = frappe.qb.from_(c).select(c.name).where(condition).orderby(c.name)
+	customers = [r[0] for r in (query.for_update() if locking else query).run()]
 	if not customers:
 		return
 	o = frappe.qb.DocType("Sales Opportunity")
@@ -352,8 +432,9 @@ def check_duplicate(doc, holder: str | None):
 		.where(o.customer.isin(customers) & (o.status == "Open"))
 		.orderby(o.creation)
 		.limit(1)
-		.for_update()
 	)
+	if locking:
+		query = query.for_update()
 	if holder:
 		query = query.where(o.sales_person != holder)
 	rows = query.run(as_dict=True)
@@ -396,7 +477,7 @@ def prepare_new(doc):
 
 	doc.update(
 		{
-			"status": imports.lead_status(doc) if imported else "New",  # M3: the row's open status
+			"status": "New",
 			"customer": None,
 			"opportunity": None,
 			"last_contact_at": None,
@@ -408,16 +489,17 @@ def prepare_new(doc):
 	if not doc.source and frappe.db.exists("Sales Lead Source", DEFAULT_SOURCE):
 		doc.source = DEFAULT_SOURCE
 	set_identity(doc)
-	_queue()
-	if holder == mine and holder:
-		check_hold_limit(holder)
-	check_duplicate(doc, holder)
+	limited = holder if holder and holder == mine else None  # a salesperson's own entry counts
+	locking = not _lock(doc, limited, restart=True)
+	if limited:
+		check_hold_limit(limited, locking)
+	check_duplicate(doc, holder, locking)
 
 
 def after_insert(doc):
 	write_log(
 		doc.name,
-		"Import" if imports.is_import(doc) else "Create",
+		"Import" if frappe.flags.in_import else "Create",
 		to_sp=doc.sales_person,
 		pool=doc.pool,
 		at=doc.held_since,
@@ -447,7 +529,7 @@ def guard(doc):
 		)
 	set_identity(doc)
 	if any(cstr(before.get(f)) != cstr(doc.get(f)) for f in IDENTITY):
-		_queue()
+		_lock(doc)
 		check_duplicate(doc, doc.sales_person)
 
 
@@ -463,9 +545,6 @@ def transition(doc, action: str, changes: dict, reason: str | None = None):
 	doc.notify_update()  # open forms and lists refresh
 	return doc
 
-	imported = imports.is_import(doc)
-	if imported:
-		imports.require_importer(DOCTYPE)  # M3
 
 def record_contact(lead: str, at=None):
 	"""A daily log on the lead (G7): its last contact, and New → Contacted with a Contact log row."""
@@ -489,20 +568,20 @@ def record_contact(lead: str, at=None):
 # --- G5: the pool ----------------------------------------------------------------------------------
 
 
-def held_count(sales_person: str) -> int:
+def held_count(sales_person: str, locking: bool = True) -> int:
+	"""`locking`: the latest committed holds, not this transaction's snapshot (see `_lock`)."""
 	sl = frappe.qb.DocType(DOCTYPE)
-	return (
+	query = (
 		frappe.qb.from_(sl)
 		.select(Count("*"))
 		.where((sl.sales_person == sales_person) & sl.status.isin(OPEN_STATUSES))
-		.for_update()  # a locking read: the latest committed holds, not this transaction's snapshot
-		.run()[0][0]
 	)
+	return (query.for_update() if locking else query).run()[0][0]
 
 
-def check_hold_limit(sales_person: str):
-	limit = get_settings().lead_hold_limit
-	if held_count(sales_person) >= limit:
+def check_hold_limit(sales_person: str, locking: bool = True, limit: int | None = None):
+	limit = get_settings().lead_hold_limit if limit is None else limit
+	if held_count(sales_person, locking) >= limit:
 		frappe.throw(
 			_("{0} already holds {1} leads, the most allowed; release one first.").format(
 				sales_person, limit
@@ -512,9 +591,9 @@ def check_hold_limit(sales_person: str):
 		)
 
 
-def check_cooldown(lead: str, sales_person: str):
+def check_cooldown(lead: str, sales_person: str, days: int | None = None):
 	"""No claiming back a lead you released or let return within the cool-down."""
-	days = get_settings().lead_cooldown_days
+	days = get_settings().lead_cooldown_days if days is None else days
 	if days <= 0:
 		return
 	log = frappe.qb.DocType(LOG)
@@ -552,8 +631,11 @@ def _refuse_if_held(doc):
 
 def claim(name: str):
 	"""G5: a salesperson takes a pool lead."""
-	doc = load(name, "read", queue=True)  # permission first: the pool must be visible to the caller
 	mine = me()
+	# permission first (the pool must be visible to the caller), then the locks: identity, the
+	# claimer's Sales Person row (the hold limit), the lead
+	doc = load(name, "read", queue=True, holder=mine)
+	locking = not doc.flags.fresh_reads
 	if not mine:
 		frappe.throw(
 			_(
@@ -565,9 +647,10 @@ def claim(name: str):
 	_refuse_if_held(doc)
 	if not can_claim_from(doc.pool, mine):
 		frappe.throw(_("You may not claim leads from pool {0}.").format(doc.pool), frappe.PermissionError)
-	check_cooldown(doc.name, mine)
-	check_hold_limit(mine)
-	check_duplicate(doc, mine)
+	s = get_settings()  # one read of the settings for both checks
+	check_cooldown(doc.name, mine, s.lead_cooldown_days)
+	check_hold_limit(mine, locking, s.lead_hold_limit)
+	check_duplicate(doc, mine, locking)
 	return transition(doc, "Claim", {"sales_person": mine, "held_since": now_datetime()})
 
 
@@ -597,7 +680,7 @@ def assign(name: str, sales_person: str, reason: str | None = None):
 		frappe.throw(_("You can only assign leads to someone in your own team."), frappe.PermissionError)
 	if sales_person == doc.sales_person:
 		frappe.throw(_("{0} already holds this lead.").format(sales_person), ProcessError)
-	check_duplicate(doc, sales_person)
+	check_duplicate(doc, sales_person, locking=not doc.flags.fresh_reads)
 	return transition(doc, "Assign", {"sales_person": sales_person, "held_since": now_datetime()}, reason)
 
 

@@ -205,3 +205,67 @@ def test_guests_cannot_read_leads_or_their_history_through_any_rest_path(world, 
 	r = guest.call(f"{API}.claim_lead", name=name)
 	assert r.status_code == 403
 	assert log_actions(name) == ["Create"]
+
+
+def test_two_people_claiming_two_leads_at_once_both_win_and_wait_for_nobody(world, made, tally):
+	"""Unrelated claims share no lock: both succeed at once, and a claim goes through while another
+	person's claim (their Sales Person row, their lead, the pool row) is held open elsewhere."""
+	for _round in range(3):
+		lead_a, lead_b = pool_lead(world, made), pool_lead(world, made)
+		a, b = together(
+			lambda lead_a=lead_a: world["rep_a1"].call(f"{API}.claim_lead", name=lead_a),
+			lambda lead_b=lead_b: world["rep_b1"].call(f"{API}.claim_lead", name=lead_b),
+		)
+		tally("races run")
+		assert (a.status_code, b.status_code) == (200, 200), (message(a), message(b))
+		frappe.db.rollback()
+		assert frappe.db.get_value(LEAD, lead_a, "sales_person") == world.sp["rep_a1"]
+		assert frappe.db.get_value(LEAD, lead_b, "sales_person") == world.sp["rep_b1"]
+		assert log_actions(lead_a) == log_actions(lead_b) == ["Create", "Claim"]
+
+	from sales_process.domain.lead import default_pool
+
+	lead_a, lead_b = pool_lead(world, made), pool_lead(world, made)
+	frappe.db.rollback()
+	for doctype, name in (
+		("Sales Lead Pool", default_pool()),
+		("Sales Person", world.sp["rep_b1"]),
+		(LEAD, lead_b),
+	):
+		table = frappe.qb.DocType(doctype)
+		frappe.qb.from_(table).select(table.name).where(table.name == name).for_update().run()
+	try:
+		r = world["rep_a1"].call(f"{API}.claim_lead", name=lead_a)  # its client gives up after 30 s
+		assert r.status_code == 200, message(r)
+	finally:
+		frappe.db.rollback()
+	assert world["rep_b1"].call(f"{API}.claim_lead", name=lead_b).status_code == 200
+
+
+def test_simultaneous_claims_of_one_person_stay_within_the_hold_limit(world, made, tally):
+	from sales_process.domain.lead import held_count
+	from sales_process.domain.settings import get_settings
+
+	rep = world.sp["rep_a2"]
+	limit = get_settings().lead_hold_limit
+	try:
+		for _round in range(3):
+			frappe.db.rollback()
+			held = held_count(rep)
+			frappe.db.set_single_value("Sales Process Settings", "lead_hold_limit", held + 1)
+			frappe.db.commit()
+			names = [pool_lead(world, made), pool_lead(world, made)]
+			results = together(
+				*[lambda name=name: world["rep_a2"].call(f"{API}.claim_lead", name=name) for name in names]
+			)
+			tally("races run")
+			assert sorted(r.status_code for r in results) == [200, 417], [message(r) for r in results]
+			refused = next(r for r in results if r.status_code == 417)
+			assert "the most allowed" in message(refused), message(refused)
+			frappe.db.rollback()
+			assert held_count(rep) == held + 1
+			assert sorted(len(log_actions(n)) for n in names) == [1, 2]  # Create; Create + Claim
+	finally:
+		frappe.db.rollback()
+		frappe.db.set_single_value("Sales Process Settings", "lead_hold_limit", limit)
+		frappe.db.commit()
