@@ -87,6 +87,7 @@ app_include_js = ["/assets/sales_process/js/sales_process.js"]
 before_request = [
 	"sales_process.overrides.request_guard.refuse_expressions_in_sorting",
 	"sales_process.overrides.request_guard.refuse_bad_arguments",
+	"sales_process.overrides.request_guard.refuse_printing_and_exporting_lists",
 ]
 
 override_whitelisted_methods = {

@@ -140,8 +140,11 @@ def _authenticate():
 	"""Frappe authenticates API keys and tokens only after the before_request hooks (a session
 	cookie is read before them); do it now, as Frappe will (idempotent), so the guard knows the user."""
 	from frappe.auth import validate_auth
+	from frappe.translate import get_language
 
 	validate_auth()
+	# …and answer in their language (for a session cookie Frappe has set it already)
+	frappe.local.lang = get_language()
 
 
 def _describe(annotation) -> str:
@@ -153,3 +156,93 @@ def _describe(annotation) -> str:
 		for a in options
 	)
 
+
+# --- K4: printing and exporting the lists salespeople must not take with them ----------------------
+
+# methods that print documents (doctype and names in the form) and export lists (doctype in the form)
+PRINT_METHODS = frozenset(
+	(
+		"frappe.utils.print_format.download_multi_pdf",
+		"frappe.utils.print_format.download_multi_pdf_async",
+		"frappe.utils.print_format.download_pdf",
+		"frappe.utils.print_format.print_by_server",
+		"frappe.utils.weasyprint.download_pdf",
+		"frappe.utils.weasyprint.get_html",
+		"frappe.www.printview.get_html_and_style",
+		"frappe.www.printview.get_rendered_raw_commands",
+	)
+)
+EXPORT_METHODS = frozenset(
+	("frappe.desk.reportview.export_query", "frappe.core.doctype.data_export.exporter.export_data")
+)
+PRINT_PAGES = frozenset(("/printview", "/printpreview"))
+
+
+def refuse_printing_and_exporting_lists():
+	"""before_request (K4): printing a document of a K4 doctype needs the print permission, and
+	exporting needs an export permission that is not only for the user's own rows. Frappe lets
+	anyone who may read a document print it (`validate_print_permission` accepts read), counts an
+	"if owner" export (Address gives every role one) as export permission for Data Export, and
+	`download_multi_pdf` swallows a refused document and answers 200. Managers keep both through
+	their role permissions (`setup/install.py`)."""
+	from sales_process.setup.install import K4_DOCTYPES
+
+	request = getattr(frappe.local, "request", None)
+	if not request:
+		return
+	path = request.path.rstrip("/")
+	cmd = _method_of(path)
+	if cmd in PRINT_METHODS or path in PRINT_PAGES:
+		ptype = "print"
+	elif cmd in EXPORT_METHODS:
+		ptype = "export"
+	else:
+		return
+	_authenticate()
+	for doctype in _doctypes_named(frappe.local.form_dict):
+		if doctype in K4_DOCTYPES and not _allowed(doctype, ptype):
+			frappe.throw(
+				_("You are not allowed to print or export {0}: ask a Sales Manager.").format(_(doctype)),
+				frappe.PermissionError,
+				title=_("Not Allowed"),
+			)
+
+
+def _method_of(path: str) -> str:
+	parts = path.split("/")
+	if len(parts) > 2 and parts[1] == "api" and "method" in parts[:4]:
+		i = parts.index("method") + 1
+		return unquote(parts[i]) if i < len(parts) else ""
+	return ""
+
+
+def _doctypes_named(form) -> set[str]:
+	"""The doctypes a print or export request names: `doctype` (a name, or download_multi_pdf's
+	{doctype: [names]} as an object or JSON text), or get_html_and_style's `doc` (a document, or a
+	doctype with `name`)."""
+	doctype, doc = (_parsed(form.get(key)) for key in ("doctype", "doc"))
+	names = set(doctype) if isinstance(doctype, dict) else {doctype} if isinstance(doctype, str) else set()
+	if isinstance(doc, dict):
+		names.add(doc.get("doctype"))
+	elif isinstance(doc, str) and form.get("name"):  # get_html_and_style(doc=<doctype>, name=…)
+		names.add(doc)
+	names.add(form.get("parent_doctype"))  # Data Export of a child table exports its parent
+	return {str(n) for n in names if n}
+
+
+def _parsed(value):
+	if isinstance(value, str) and value.lstrip().startswith("{"):
+		try:
+			return frappe.parse_json(value)
+		except ValueError:
+			return None
+	return value
+
+
+def _allowed(doctype: str, ptype: str) -> bool:
+	from frappe.permissions import get_role_permissions
+
+	if "System Manager" in frappe.get_roles():
+		return True
+	# the rights of the user's roles on every row, not those limited to the rows they own
+	return bool(get_role_permissions(frappe.get_meta(doctype)).get(ptype))

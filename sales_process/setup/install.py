@@ -31,22 +31,80 @@ def before_uninstall():
 
 	revoke_data_import()
 	delete_custom_fields()
+	restore_role_permissions()
+
+
+# A2/K4: lists of these leave the company only through a Sales Manager (print and export)
+K4_DOCTYPES = ("Customer", "Contact", "Address", "Sales Opportunity", "Sales Lead")
+# the ERPNext/Frappe doctypes whose role permissions the app changes (its own doctypes carry their
+# permissions in their JSON and leave with the app)
+PERMISSION_DOCTYPES = ("Customer", "Contact", "Address", "Contract")
+# the site's Custom DocPerm rows of PERMISSION_DOCTYPES as they were before the app changed them,
+# kept as a global default so that uninstall can put them back
+SNAPSHOT_KEY = "sales_process_role_permissions_before"
+SNAPSHOT_FIELDS = (
+	"role", "permlevel", "if_owner", "select", "read", "write", "create", "delete", "submit", "cancel",
+	"amend", "report", "export", "import", "share", "print", "email",
+)  # fmt: skip
+
+
+def _snapshot() -> dict:
+	return frappe.parse_json(frappe.defaults.get_global_default(SNAPSHOT_KEY) or "{}")
+
+
+def remember_role_permissions():
+	"""Record how the site's role permissions of PERMISSION_DOCTYPES were before the app's first
+	change to each. A site that had the app before snapshots existed records its changed doctypes
+	as 'no custom permissions' (the state the app found on a fresh site)."""
+	snapshot = _snapshot()
+	legacy = not snapshot and frappe.flags.in_install != "sales_process"
+	for doctype in PERMISSION_DOCTYPES:
+		if doctype in snapshot:
+			continue
+		if legacy and doctype in ("Customer", "Contract"):
+			snapshot[doctype] = []
+			continue
+		snapshot[doctype] = frappe.get_all(
+			"Custom DocPerm", {"parent": doctype}, list(SNAPSHOT_FIELDS), order_by="idx asc"
+		)
+	frappe.defaults.set_global_default(SNAPSHOT_KEY, frappe.as_json(snapshot))
+
+
+def restore_role_permissions():
+	"""Uninstall: each changed doctype's Custom DocPerm rows become what they were before the app
+	(none, on a site that had none: its standard DocPerm rows apply again)."""
+	for doctype, rows in _snapshot().items():
+		frappe.db.delete("Custom DocPerm", {"parent": doctype})
+		for idx, row in enumerate(rows, 1):
+			frappe.get_doc(
+				{"doctype": "Custom DocPerm", "parent": doctype, "parenttype": "DocType", "idx": idx, **row}
+			).db_insert()
+		frappe.clear_cache(doctype=doctype)
+	frappe.defaults.clear_default(SNAPSHOT_KEY)
 
 
 def set_role_permissions():
-	"""A2: salespeople cannot print or export customer lists (data leaving with a departing
-	salesperson); Sales Managers can export them."""
-	from frappe.permissions import update_permission_property
+	"""A2/K4: salespeople cannot print or export lists of customers, contacts and addresses (data
+	leaving with a departing salesperson); Sales Managers can. The app's own K4 doctypes (Sales
+	Opportunity, Sales Lead) give Sales Users neither in their JSON. `overrides/request_guard.py`
+	refuses what these permissions alone do not stop."""
+	from frappe.permissions import add_permission, setup_custom_perms, update_permission_property
 
-	update_permission_property("Customer", "Sales User", 0, "print", 0, validate=False)
-	update_permission_property("Customer", "Sales User", 0, "export", 0, validate=False)
-	update_permission_property("Customer", "Sales Manager", 0, "export", 1, validate=False)
-	frappe.clear_cache(doctype="Customer")
+	remember_role_permissions()
+	for doctype in ("Customer", "Contact", "Address"):
+		setup_custom_perms(doctype)
+		for role, allowed in (("Sales User", 0), ("Sales Manager", 1)):
+			if not frappe.db.exists("Custom DocPerm", {"parent": doctype, "role": role, "permlevel": 0}):
+				add_permission(doctype, role, 0)
+			if allowed:
+				update_permission_property(doctype, role, 0, "read", 1, validate=False)
+			update_permission_property(doctype, role, 0, "print", allowed, validate=False)
+			update_permission_property(doctype, role, 0, "export", allowed, validate=False)
+		frappe.clear_cache(doctype=doctype)
 	# R4: accountants follow contracts' billing and collection (read and report, never write)
+	setup_custom_perms("Contract")
 	for role in ("Accounts User", "Accounts Manager"):
 		if not frappe.db.exists("Custom DocPerm", {"parent": "Contract", "role": role, "permlevel": 0}):
-			from frappe.permissions import add_permission
-
 			add_permission("Contract", role, 0)
 		update_permission_property("Contract", role, 0, "read", 1, validate=False)
 		update_permission_property("Contract", role, 0, "report", 1, validate=False)

@@ -48,7 +48,7 @@ EXPECTED = {
 		"write": row(OK, DENY, OK, DENY, DENY, DENY),
 		"delete": row(DENY, DENY, DENY, DENY, DENY, DENY),  # O3: nobody deletes
 		"export": row(DENY, DENY, OK, DENY, DENY, DENY),  # A2
-		"print": row(OK, DENY, OK, OK, DENY, DENY),  # one document: Frappe prints what you read
+		"print": row(DENY, DENY, OK, DENY, DENY, DENY),  # K4: only with the print permission
 		"report": row(OK, HIDDEN, OK, OK, DENY, DENY),
 	},
 	"Opportunity Stage Log": {
@@ -130,7 +130,7 @@ EXPECTED = {
 		"write": row(OK, DENY, OK, DENY, DENY, DENY),
 		"delete": row(DENY, DENY, DENY, DENY, DENY, DENY),  # disqualify instead
 		"export": row(DENY, DENY, OK, DENY, DENY, DENY),
-		"print": row(OK, DENY, OK, DENY, DENY, DENY),
+		"print": row(DENY, DENY, OK, DENY, DENY, DENY),  # K4
 		"report": row(OK, HIDDEN, OK, DENY, DENY, DENY),
 	},
 	"Sales Lead Log": {  # G1: insert-only, follows its lead
@@ -644,3 +644,102 @@ def test_every_doctype_report_and_whitelisted_method_is_in_the_tables():
 			):
 				found.add(f"{module}.{node.name}")
 	assert found == set(METHODS)
+
+
+# K4: lists of these leave only through a Sales Manager — every print and export path, per caller
+K4_CALLERS = ("rep_a1", "rep_b1", "manager")
+K4_PATHS = ("list export", "report builder", "data export", "print pdf", "printview", "print html")
+K4 = {
+	"Customer": {path: dict(zip(K4_CALLERS, (DENY, DENY, OK), strict=True)) for path in K4_PATHS},
+	"Contact": {path: dict(zip(K4_CALLERS, (DENY, DENY, OK), strict=True)) for path in K4_PATHS},
+	"Address": {path: dict(zip(K4_CALLERS, (DENY, DENY, OK), strict=True)) for path in K4_PATHS},
+	"Sales Opportunity": {path: dict(zip(K4_CALLERS, (DENY, DENY, OK), strict=True)) for path in K4_PATHS},
+	"Sales Lead": {path: dict(zip(K4_CALLERS, (DENY, DENY, OK), strict=True)) for path in K4_PATHS},
+}
+
+
+@pytest.fixture(scope="module")
+def k4_records(sample):
+	"""One record of each K4 doctype that rep_a1 may read: the sample's customer, lead and
+	opportunity, and a contact and an address of that customer."""
+	customer = sample.opp["customer"]
+	links = [{"link_doctype": "Customer", "link_name": customer}]
+	contact = frappe.get_doc({"doctype": "Contact", "first_name": f"K4 {sample.tag}", "links": links}).insert(
+		ignore_permissions=True
+	)
+	address = frappe.get_doc(
+		{
+			"doctype": "Address",
+			"address_title": f"K4 {sample.tag}",
+			"address_line1": "1 Export Road",
+			"city": "Shanghai",
+			"country": frappe.db.get_value("Country", {}, "name"),
+			"links": links,
+		}
+	).insert(ignore_permissions=True)
+	frappe.db.commit()
+	yield {
+		"Customer": customer,
+		"Contact": contact.name,
+		"Address": address.name,
+		"Sales Opportunity": sample.opp["name"],
+		"Sales Lead": sample.lead,
+	}
+	frappe.db.rollback()
+	frappe.delete_doc("Contact", contact.name, ignore_permissions=True, force=True)
+	frappe.delete_doc("Address", address.name, ignore_permissions=True, force=True)
+	frappe.db.commit()
+
+
+def k4_attempt(c, doctype: str, name: str, path: str):
+	columns = json.dumps([f"`tab{doctype}`.`name`"])
+	if path in ("list export", "report builder"):  # the list's Export and Report Builder's both call it
+		params = {"doctype": doctype, "file_format_type": "CSV", "fields": columns, "title": doctype}
+		if path == "list export":
+			params["selected_items"] = json.dumps([name])
+		return lambda: outcome(c.call("frappe.desk.reportview.export_query", **params))
+	if path == "data export":
+		return lambda: outcome(
+			c.call(
+				"frappe.core.doctype.data_export.exporter.export_data",
+				doctype=doctype,
+				select_columns=json.dumps({doctype: ["name"]}),
+				with_data=1,
+				file_type="CSV",
+			)
+		)
+	if path == "print pdf":  # the list's Print (several documents in one PDF)
+		return lambda: outcome(
+			c.call(
+				"frappe.utils.print_format.download_multi_pdf",
+				doctype=doctype,
+				name=json.dumps([name]),
+			)
+		)
+	if path == "printview":
+		return lambda: outcome(
+			c.session.get(c.url("/printview"), params={"doctype": doctype, "name": name}, timeout=60)
+		)
+	if path == "print html":
+		return lambda: outcome(
+			c.session.get(
+				c.url("/api/method/frappe.www.printview.get_html_and_style"),
+				params={"doc": doctype, "name": name},
+				timeout=30,
+			)
+		)
+	raise AssertionError(path)
+
+
+def test_k4_lists_are_neither_printed_nor_exported_by_sales_users(clients, k4_records, tally):
+	actual = run_all(
+		{
+			(doctype, path, who): k4_attempt(clients[who], doctype, k4_records[doctype], path)
+			for doctype, paths in K4.items()
+			for path in paths
+			for who in K4_CALLERS
+		}
+	)
+	tally("permissions checked", len(actual))
+	diff = {k: (K4[k[0]][k[1]][k[2]], v) for k, v in actual.items() if v != K4[k[0]][k[1]][k[2]]}
+	assert not diff, f"(doctype, path, caller): (expected, actual) {diff}"
