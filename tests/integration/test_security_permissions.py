@@ -163,6 +163,14 @@ EXPECTED = {
 		"print": row(OK, OK, OK, DENY, DENY, DENY),
 		"report": row(OK, OK, OK, DENY, DENY, DENY),
 	},
+	# M1, M2: the migration's records and settings are the System Manager's alone
+	"CRM Migration Run": {op: row(DENY, DENY, DENY, DENY, DENY, DENY) for op in OPS},
+	"CRM Migration Map": {op: row(DENY, DENY, DENY, DENY, DENY, DENY) for op in OPS},
+	"CRM Migration Settings": {
+		"read": row(DENY, DENY, DENY, DENY, DENY, DENY),
+		"write": row(DENY, DENY, DENY, DENY, DENY, DENY),
+		"delete": row(DENY, DENY, DENY, DENY, DENY, DENY),
+	},
 	"Sales Process Settings": {  # a single: read and write only
 		"read": row(OK, OK, OK, DENY, DENY, DENY),
 		"write": row(DENY, DENY, OK, DENY, DENY, DENY),
@@ -170,7 +178,12 @@ EXPECTED = {
 	},
 }
 # child tables are reached only through their parent
-CHILD_TABLES = ("Help Alert Response", "Sales Daily Log Activity", "Sales Process Stage Criterion")
+CHILD_TABLES = (
+	"Help Alert Response",
+	"Sales Daily Log Activity",
+	"Sales Process Stage Criterion",
+	"CRM Stage Mapping",
+)
 
 OA, DL, HA = "sales_process.api.opportunity", "sales_process.api.daily_log", "sales_process.api.help_alert"
 LA = "sales_process.api.lead"
@@ -222,6 +235,14 @@ METHODS = {
 	"sales_process.overrides.client.get_count": row(OK, HIDDEN, OK, OK, DENY, DENY),
 	# Frappe's web form accept on the lead form (G2): open to guests, but it never edits a lead
 	"sales_process.overrides.web_form.accept": row(DENY, DENY, DENY, DENY, DENY, DENY),
+	# W2: whoever reads opportunities sees the chart, in their own scope
+	"sales_process.sales_process.dashboard_chart_source.open_pipeline_by_stage.open_pipeline_by_stage.get": row(
+		OK, OK, OK, OK, DENY, DENY
+	),
+	# M1: the migration page is the System Manager's
+	"sales_process.api.crm_migration.get_plan": row(DENY, DENY, DENY, DENY, DENY, DENY),
+	"sales_process.api.crm_migration.save_stage_mapping": row(DENY, DENY, DENY, DENY, DENY, DENY),
+	"sales_process.api.crm_migration.start_migration": row(DENY, DENY, DENY, DENY, DENY, DENY),
 }
 
 # script report → outcome per caller (frappe.desk.query_report.run; roles from each report)
@@ -272,8 +293,29 @@ def sample(world):
 	experience = frappe.get_doc(
 		{"doctype": "Experience Entry", "title": f"matrix sample {tag}", "problem": "p", "solution": "s"}
 	).insert(ignore_permissions=True)
+	run = frappe.get_doc({"doctype": "CRM Migration Run", "status": "Completed"}).insert(
+		ignore_permissions=True
+	)
+	mapped = (
+		frappe.get_doc(
+			{
+				"doctype": "CRM Migration Map",
+				"source_doctype": "Opportunity",
+				"source_name": f"matrix {tag}",
+				"target_doctype": "Sales Opportunity",
+				"target_name": opp["name"],
+				"run": run.name,
+				"status": "Migrated",
+			}
+		)
+		.insert(ignore_permissions=True, ignore_links=True)
+		.name
+	)
 	frappe.db.commit()
 	records = {
+		"CRM Migration Run": run.name,
+		"CRM Migration Map": mapped,
+		"CRM Migration Settings": "CRM Migration Settings",
 		"Sales Opportunity": opp["name"],
 		"Opportunity Stage Log": stage_log,
 		"Sales Daily Log": log,
@@ -305,6 +347,8 @@ def sample(world):
 		for name in frappe.get_all(doctype, {"name": ("like", f"%{tag}%")}, pluck="name"):
 			frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
 	frappe.db.delete("Help Alert", {"name": alert})
+	frappe.db.delete("CRM Migration Map", {"name": mapped})
+	frappe.db.delete("CRM Migration Run", {"name": run.name})
 	frappe.db.commit()
 
 
@@ -348,6 +392,13 @@ def _create_payload(world, sample, doctype: str, who: str) -> dict:
 		"Sales Lead Log": lambda: {"lead": sample.lead, "action": "Claim", "at": "2026-01-01 00:00:00"},
 		"Sales Lead Pool": lambda: {"pool_name": f"matrix {tag}"},
 		"Sales Lead Source": lambda: {"source_name": f"matrix {tag}", "score": 1},
+		"CRM Migration Run": lambda: {"status": "Completed"},
+		# a real source: Frappe checks links before the create permission
+		"CRM Migration Map": lambda: {
+			"source_doctype": "Customer",
+			"source_name": sample.opp["customer"],
+			"status": "Skipped",
+		},
 	}[doctype]()
 
 
@@ -365,6 +416,9 @@ WRITES = {
 	"Sales Lead Pool": {"description": "matrix"},
 	"Sales Lead Source": {"score": 3},
 	"Sales Process Settings": {},
+	"CRM Migration Run": {"status": "Failed"},
+	"CRM Migration Map": {"reason": "matrix"},
+	"CRM Migration Settings": {},
 }
 
 
@@ -543,6 +597,10 @@ def method_calls(world, sample) -> dict:
 			"web_form": "sales-enquiry",
 			"data": json.dumps({"name": sample.lead, "notes": "overwritten"}),
 		},
+		"sales_process.sales_process.dashboard_chart_source.open_pipeline_by_stage.open_pipeline_by_stage.get": {},
+		"sales_process.api.crm_migration.get_plan": {},
+		"sales_process.api.crm_migration.save_stage_mapping": {"mapping": json.dumps({})},
+		"sales_process.api.crm_migration.start_migration": {},
 	}
 
 
@@ -556,6 +614,8 @@ GET_METHODS = {
 	"sales_process.overrides.client.get_count",
 	"sales_process.sales_process.doctype.sales_opportunity.sales_opportunity.make_quotation",
 	"sales_process.api.referrals.get_referral_graph",
+	"sales_process.sales_process.dashboard_chart_source.open_pipeline_by_stage.open_pipeline_by_stage.get",
+	"sales_process.api.crm_migration.get_plan",
 }
 
 
