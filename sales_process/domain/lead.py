@@ -25,7 +25,7 @@ from frappe import _
 from frappe.query_builder.functions import Count, IfNull
 from frappe.utils import add_days, cint, cstr, get_datetime, now_datetime
 
-from sales_process.domain import hierarchy, lead_capture, normalize, settings
+from sales_process.domain import hierarchy, imports, lead_capture, normalize, settings
 from sales_process.domain.opportunity import MAX_REASON, ProcessError
 from sales_process.domain.settings import get_settings
 
@@ -463,6 +463,9 @@ def prepare_new(doc):
 	"""Called from the controller's before_insert, whatever the channel. Input types were checked
 	already (SalesLead._validate_links)."""
 	lead_capture.prepare(doc)  # the channel's source (G2) before the default below
+	imported = imports.is_import(doc)
+	if imported:
+		imports.require_importer(DOCTYPE)  # M3
 	if not (cstr(doc.company_name).strip() or cstr(doc.lead_name).strip()):
 		frappe.throw(_("A lead needs a company name or a contact person."), frappe.MandatoryError)
 	user = frappe.session.user
@@ -477,7 +480,7 @@ def prepare_new(doc):
 
 	doc.update(
 		{
-			"status": "New",
+			"status": imports.lead_status(doc) if imported else "New",  # M3: the row's open status
 			"customer": None,
 			"opportunity": None,
 			"last_contact_at": None,
@@ -499,7 +502,7 @@ def prepare_new(doc):
 def after_insert(doc):
 	write_log(
 		doc.name,
-		"Import" if frappe.flags.in_import else "Create",
+		"Import" if imports.is_import(doc) else "Create",
 		to_sp=doc.sales_person,
 		pool=doc.pool,
 		at=doc.held_since,
