@@ -60,14 +60,17 @@ def _doctype(form) -> str | None:
 
 # --- arguments of the app's whitelisted methods --------------------------------------------------
 
-TYPE_NAMES = {
-	str: lambda: _("text"),
-	int: lambda: _("a whole number"),
-	float: lambda: _("a number"),
-	bool: lambda: _("0 or 1"),
-	list: lambda: _("a list"),
-	dict: lambda: _("an object"),
-}
+
+def _type_name(kind) -> str | None:
+	"""A type as a caller reads it, in their language (built per call: translations are per user)."""
+	return {
+		str: _("text"),
+		int: _("a whole number"),
+		float: _("a number"),
+		bool: _("0 or 1"),
+		list: _("a list"),
+		dict: _("an object"),
+	}.get(kind)
 
 
 def refuse_bad_arguments():
@@ -151,10 +154,11 @@ def _describe(annotation) -> str:
 	import typing
 
 	options = [a for a in typing.get_args(annotation) or (annotation,) if a is not type(None)]
-	return _(" or ").join(
-		TYPE_NAMES[typing.get_origin(a) or a]() if (typing.get_origin(a) or a) in TYPE_NAMES else str(a)
-		for a in options
-	)
+	names = [_type_name(typing.get_origin(a) or a) or str(a) for a in options]
+	described = names[0]
+	for name in names[1:]:
+		described = _("{0} or {1}").format(described, name)
+	return described
 
 
 # --- K4: printing and exporting the lists salespeople must not take with them ----------------------
