@@ -58,7 +58,9 @@ def pool_lead(cast):
 def test_01_salesperson_claims_a_lead_from_the_pool_panel(open_as, cast, story, pool_lead):
 	row = db().get_value("Sales Lead", pool_lead, ["sales_person", "pool", "status"], as_dict=True)
 	assert not row.sales_person and row.pool and row.status == "New", row
-	rep = open_as("rep")
+	# this story reads English labels; the desk story before it leaves the rep in Chinese (its step 9)
+	cast.set_language("rep", "en")
+	rep = open_as("rep", fresh=True)  # the language comes with the session: log in again
 	rep.open("sales-workbench", reload=True)
 	claim = f"{FORM} .sp-wb-claim[data-lead='{pool_lead}']"
 	rep.see("Lead Pool", f"{FORM} .sp-wb-card-title", "the pool panel")
