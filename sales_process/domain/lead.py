@@ -264,6 +264,24 @@ def _insert_logs(rows: list[tuple]) -> int:
 	)
 
 
+def write_logs_before_move(names: list[str], action: str, reason: str, pool: str) -> None:
+	"""Set-based variant for jobs: one log row per lead in `names`, from its current holder and pool
+	(`pool` where it has none), read by the INSERT … SELECT itself, so nothing is sent per row.
+	Call it before the UPDATE that moves the leads."""
+	if not names:
+		return
+	now, user = now_datetime(), frappe.session.user
+	columns = ", ".join(f"`{f}`" for f in ["name", *LOG_FIELDS])
+	# nosemgrep: frappe-using-db-sql -- INSERT … SELECT with the log's sequence; frappe.qb has neither
+	frappe.db.sql(
+		f"""insert into `tabSales Lead Log` ({columns})
+		select nextval(`sales_lead_log_id_seq`), %(now)s, %(now)s, %(user)s, %(user)s, 0, 0,
+			l.name, %(action)s, l.sales_person, null, ifnull(l.pool, %(pool)s), %(reason)s, %(now)s, %(user)s
+		from `tabSales Lead` l where l.name in %(names)s""",
+		{"now": now, "user": user, "action": action, "pool": pool, "reason": reason, "names": names},
+	)
+
+
 # --- pools (G4, G5) --------------------------------------------------------------------------------
 
 

@@ -25,10 +25,11 @@ def main():
 	frappe.init(site=args.site, sites_path=".")
 	frappe.connect()
 	frappe.set_user("Administrator")
+	from sales_process.domain import lead_follow_up
 	from sales_process.scheduled import pool
 
 	if args.stall_in_batch:
-		original = pool._apply
+		original = lead_follow_up._apply
 		seen = {"n": 0}
 
 		def stalling_apply(*a, **kw):
@@ -39,7 +40,7 @@ def main():
 				time.sleep(120)  # killed here
 			return out
 
-		pool._apply = stalling_apply
+		lead_follow_up._apply = stalling_apply
 	print("ready", flush=True)
 	result = pool.return_stale_leads(batch_size=args.batch_size)
 	print(json.dumps(result), flush=True)
