@@ -90,6 +90,10 @@ before_request = [
 	"sales_process.overrides.request_guard.refuse_printing_and_exporting_lists",
 ]
 
+# a caller who sends an API key/secret (token, Basic) is answered in their own language, as one
+# with a session cookie is: Frappe picks the language before it knows who the caller is
+auth_hooks = ["sales_process.overrides.request_guard.answer_in_callers_language"]
+
 override_whitelisted_methods = {
 	# permission-aware counts for the app's scoped doctypes (A1)
 	"frappe.client.get_count": "sales_process.overrides.client.get_count",

@@ -141,13 +141,25 @@ def _app_method():
 
 def _authenticate():
 	"""Frappe authenticates API keys and tokens only after the before_request hooks (a session
-	cookie is read before them); do it now, as Frappe will (idempotent), so the guard knows the user."""
+	cookie is read before them); do it now, as Frappe will (idempotent), so the guard knows the user
+	and, through answer_in_callers_language, their language."""
 	from frappe.auth import validate_auth
-	from frappe.translate import get_language
 
 	validate_auth()
-	# …and answer in their language (for a session cookie Frappe has set it already)
-	frappe.local.lang = get_language()
+
+
+def answer_in_callers_language():
+	"""auth_hooks (run by Frappe's validate_auth, after API keys and OAuth tokens are checked):
+	Frappe sets `frappe.local.lang` in HTTPRequest, before validate_auth, while a token or Basic
+	caller is still Guest, so it is the request's language (Accept-Language, preferred_language
+	cookie) or the site's, and every message to them was in that language. Set it from the user
+	as Frappe's session resumption does for a cookie; a `_lang` in the request still wins."""
+	if frappe.session.user in ("", "Guest") or not frappe.get_request_header("Authorization"):
+		return  # a guest, or a session cookie: Frappe has set the language already
+	from frappe.translate import get_language
+
+	frappe.set_user_lang(frappe.session.user)
+	frappe.local.lang = get_language()  # _lang in the form, else the user's (just set)
 
 
 def _describe(annotation) -> str:

@@ -80,3 +80,24 @@ def tally():
 	from tests.integration import suite_report
 
 	return suite_report.count
+
+
+@pytest.fixture(scope="session")
+def zh_logins(world):
+	"""A Sales User whose language is zh (no Sales Person), logged in each way Frappe allows:
+	{"token" | "basic" | "session": requests.Session} (tests/integration/rest.py `logins`)."""
+	import frappe
+
+	from sales_process.setup.org import make_user
+	from tests.integration.rest import logins
+	from tests.integration.world import remove_committed
+
+	email = f"zh.{world.tag}@world.example.com"
+	password = f"Zh-{frappe.generate_hash(length=20)}-9!"
+	make_user(email, "zh", ["Sales User"], language="zh", password=password)
+	key, secret = world._api_keys(email)
+	frappe.db.commit()
+	try:
+		yield logins(world.server, email, password, key, secret)
+	finally:
+		remove_committed([], [], [], [email])

@@ -130,3 +130,15 @@ def test_the_message_is_translated():
 	finally:
 		frappe.local.lang = "en"
 		del frappe.local.request
+
+
+@pytest.mark.parametrize("login", ["token", "basic", "session"])
+def test_the_message_is_in_the_callers_language_however_they_log_in(world, zh_logins, login, tally):
+	"""Through a real server, for a zh user whose request asks for English: Frappe sets the
+	language of a token or Basic caller before it knows who they are (from the request, as for a
+	guest), so the refusal was English for them and Chinese only for a session cookie."""
+	url = f"{world.server.base}/api/method/sales_process.api.help_alert.raise_alert"
+	r = zh_logins[login].post(url, json={"reason": "x", "description": "y"}, timeout=30)
+	assert r.status_code == 417, (login, r.status_code, r.text[:300])
+	assert "缺少 opportunity：raise_alert 需要它。" in message(r), (login, message(r))
+	tally("bad arguments refused")

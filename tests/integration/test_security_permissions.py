@@ -803,3 +803,20 @@ def test_k4_lists_are_neither_printed_nor_exported_by_sales_users(clients, k4_re
 	tally("permissions checked", len(actual))
 	diff = {k: (K4[k[0]][k[1]][k[2]], v) for k, v in actual.items() if v != K4[k[0]][k[1]][k[2]]}
 	assert not diff, f"(doctype, path, caller): (expected, actual) {diff}"
+
+
+@pytest.mark.parametrize("login", ["token", "basic", "session"])
+def test_k4_refusal_is_in_the_callers_language_however_they_log_in(world, zh_logins, login, tally):
+	"""A zh Sales User is refused export and print in Chinese whether they send an API token, HTTP
+	Basic or a session cookie (the request itself asks for English)."""
+	s = zh_logins[login]
+	export = s.post(
+		f"{world.server.base}/api/method/frappe.desk.reportview.export_query",
+		json={"doctype": "Customer", "file_format_type": "CSV", "fields": '["`tabCustomer`.`name`"]'},
+		timeout=30,
+	)
+	printed = s.get(f"{world.server.base}/printview", params={"doctype": "Address", "name": "x"}, timeout=30)
+	for what, r, doctype in (("export", export, "客户"), ("print", printed, "地址")):
+		assert outcome(r) == DENY, (login, what, r.status_code, r.text[:300])
+		assert f"您无权打印或导出{doctype}：请联系销售经理。" in message(r), (login, what, message(r))
+	tally("permissions checked", 2)
