@@ -55,6 +55,8 @@ CUSTOMER_IDENTITY = {
 	"normalized_email": "sp_normalized_email",
 	"normalized_tax_id": "sp_normalized_tax_id",
 }
+# what a move (claim, assign) decides on, read again under the lead's row lock
+MOVE_FIELDS = [*PROTECTED_FIELDS, *IDENTITY, "modified", "modified_by"]
 DEFAULT_SOURCE = "Other"
 DEFAULT_POOL = "公海"
 
@@ -161,7 +163,9 @@ def load(name: str, ptype: str = "write", for_update: bool = True, queue: bool =
 	"""get + permission check (+ row lock). With `queue` (moves that check other leads' holders):
 	the permission (on the lead as the caller saw it: a claim that lost a race is told who won,
 	not refused as if the lead had never been visible), then `_lock()` (identity, `holder`), then
-	the lead's latest row, locked — the lock order of every path. `doc.flags.fresh_reads`: see `_lock`."""
+	the lead's latest row, locked — the lock order of every path. Only the fields a move decides on
+	are read again (a second `select *` of the wide lead was a tenth of a claim's time).
+	`doc.flags.fresh_reads`: see `_lock`."""
 	if not name or not isinstance(name, str):
 		frappe.throw(_("Lead is required."), frappe.MandatoryError)
 	try:
@@ -172,7 +176,7 @@ def load(name: str, ptype: str = "write", for_update: bool = True, queue: bool =
 	doc.check_permission(ptype)
 	if queue:
 		fresh = _lock(doc, holder, restart=True)
-		doc = frappe.get_doc(DOCTYPE, name, for_update=True)
+		doc.update(frappe.db.get_value(DOCTYPE, name, MOVE_FIELDS, as_dict=True, for_update=True))
 		doc.flags.fresh_reads = fresh
 	return doc
 
