@@ -25,7 +25,7 @@ from frappe.query_builder import Case
 from frappe.utils import cint, flt, get_datetime, getdate, now_datetime
 
 from sales_process.domain import hierarchy, lead, normalize
-from sales_process.domain.bulk import insert_autoincrement, series_names
+from sales_process.domain.bulk import insert_autoincrement, insert_rows, series_names
 from sales_process.domain.opportunity import enter_stage
 from sales_process.domain.stages import stored_stages
 
@@ -36,7 +36,7 @@ LEAD, OPPORTUNITY = "Lead", "Opportunity"
 TARGET = {LEAD: "Sales Lead", OPPORTUNITY: "Sales Opportunity"}
 BATCH_SIZE = 1000
 PLAN_SKIPS = 1000  # skipped rows listed in a plan (all are counted)
-LOCK = "sales_process_crm_migration"
+LOCK = "sales_process_crm_migration"  # + the site's database: GET_LOCK names are server-wide
 REALTIME_EVENT = "sales_process_migration"
 
 OPEN_STATUSES = ("Open", "Replied", "Quotation")
@@ -54,6 +54,20 @@ LEAD_STATUS = {
 	"Do Not Contact": "Disqualified",
 }
 CUSTOMER_KEYS = tuple(normalize.CUSTOMER_COLUMNS.values())
+# the source columns the mapping reads (a source row has ~100; reading them all costs more than the
+# rest of a batch)
+SOURCE_FIELDS = {
+	LEAD: [
+		"name", "creation", "owner", "status", "company_name", "lead_name", "mobile_no", "phone",
+		"email_id", "customer", "lead_owner", "territory", "source", "industry",
+	],
+	OPPORTUNITY: [
+		"name", "creation", "modified", "owner", "status", "sales_stage", "probability",
+		"opportunity_owner", "_assign", "opportunity_from", "party_name", "opportunity_amount", "total",
+		"order_lost_reason", "contact_person", "company", "currency", "expected_closing",
+		"transaction_date", "territory", "customer_group",
+	],
+}  # fmt: skip
 
 
 class MigrationBusy(frappe.ValidationError):
@@ -122,6 +136,11 @@ class Context:
 		self.currency = frappe.get_cached_value("Company", self.company, "default_currency")
 		self.lead_sources = set(frappe.get_all("Sales Lead Source", pluck="name"))
 		self.claims: dict[tuple, tuple] = {}  # (key, value) → (sales person, opportunity)
+		self.claims_read: set[tuple] = set()  # the keys whose claims on the site have been read
+		# source doctypes with rows skipped by an earlier run (their map rows are replaced)
+		self.retried = set(
+			frappe.get_all(MAP, filters={"status": "Skipped"}, pluck="source_doctype", distinct=True)
+		)
 		self.lead_keys: dict[tuple, str] = {}  # (column, value) → lead (G3, leads of this run)
 		self.lead_customer: dict[str, str] = {}  # ERPNext Lead → customer (dry runs: not yet written)
 		self.counts = Counter()
@@ -150,7 +169,7 @@ def _pending(doctype: str, after: str, limit: int) -> list[dict]:
 		frappe.qb.from_(src)
 		.left_join(m)
 		.on((m.source_doctype == doctype) & (m.source_name == src.name) & (m.status == "Migrated"))
-		.select(src.star)
+		.select(*[src[f] for f in SOURCE_FIELDS[doctype]])
 		.where(m.name.isnull() & (src.name > after))
 		.orderby(src.name)
 		.limit(limit)
@@ -296,6 +315,7 @@ def _write_leads(ctx: Context, targets: list[dict]) -> dict[str, str]:
 	names = series_names("Sales Lead", len(targets))
 	series = frappe.get_meta("Sales Lead").get_field("naming_series").options.split("\n")[0]
 	user = frappe.session.user
+	note = _("Migrated from ERPNext Lead {0}")
 	rows = []
 	for name, t in zip(names, targets, strict=True):
 		t["name"] = name
@@ -309,7 +329,7 @@ def _write_leads(ctx: Context, targets: list[dict]) -> dict[str, str]:
 			"source": t["source_"],
 		}
 		rows.append(tuple(values.get(c) for c in LEAD_COLUMNS))
-	frappe.db.bulk_insert("Sales Lead", LEAD_COLUMNS, rows)
+	insert_rows("Sales Lead", LEAD_COLUMNS, rows)
 	lead.write_logs(
 		[
 			(
@@ -318,7 +338,7 @@ def _write_leads(ctx: Context, targets: list[dict]) -> dict[str, str]:
 				None,
 				t["sales_person"],
 				t["pool"],
-				_("Migrated from ERPNext Lead {0}").format(t["source"].name),
+				note.format(t["source"].name),
 			)
 			for t in targets
 		]
@@ -419,31 +439,42 @@ def _customer_keys(c) -> list[tuple]:
 
 
 def _load_claims(ctx: Context, customers: dict[str, dict]):
-	"""Open Sales Opportunities already on the site for companies matching the batch's customers."""
-	keys = {k for c in customers.values() for k in _customer_keys(c)}
+	"""Open Sales Opportunities already on the site for companies matching the batch's customers:
+	first the customers sharing a key (each key column is indexed), then their open opportunities
+	(by customer and status), so the cost follows the batch, not the opportunities on the site."""
+	keys = {k for c in customers.values() for k in _customer_keys(c)} - ctx.claims_read
+	ctx.claims_read |= keys
 	by_column: dict[str, list] = {}
 	for column, value in keys:
 		if (column, value) not in ctx.claims:
 			by_column.setdefault(column, []).append(value)
 	if not by_column:
 		return
-	o, c = frappe.qb.DocType("Sales Opportunity"), frappe.qb.DocType("Customer")
+	c = frappe.qb.DocType("Customer")
 	condition = None
 	for column, values in by_column.items():
 		term = c[column].isin(values)
 		condition = term if condition is None else condition | term
-	rows = (
+	matching = {
+		r.name: r
+		for r in frappe.qb.from_(c)
+		.select(c.name, *[c[k] for k in CUSTOMER_KEYS])
+		.where(condition)
+		.run(as_dict=True)
+	}
+	if not matching:
+		return
+	o = frappe.qb.DocType("Sales Opportunity")
+	open_ = (
 		frappe.qb.from_(o)
-		.join(c)
-		.on(c.name == o.customer)
-		.select(o.name.as_("opportunity"), o.sales_person, c.name, *[c[k] for k in CUSTOMER_KEYS])
-		.where((o.status == "Open") & condition)
+		.select(o.name, o.sales_person, o.customer)
+		.where(o.customer.isin(list(matching)) & (o.status == "Open"))
 		.orderby(o.creation)
 		.run(as_dict=True)
 	)
-	for r in rows:
-		for key in _customer_keys(r):
-			ctx.claims.setdefault(key, (r.sales_person, r.opportunity))
+	for r in open_:
+		for key in _customer_keys(matching[r.customer]):
+			ctx.claims.setdefault(key, (r.sales_person, r.name))
 
 
 def _lost_reasons(names) -> dict[str, list[str]]:
@@ -573,6 +604,7 @@ def _write_opportunities(ctx: Context, targets: list[dict]) -> dict[str, str]:
 	names = series_names("Sales Opportunity", len(targets))
 	series = frappe.get_meta("Sales Opportunity").get_field("naming_series").options.split("\n")[0]
 	user = frappe.session.user
+	note = _("Migrated from ERPNext Opportunity {0}")
 	rows, logs = [], []
 	for name, t in zip(names, targets, strict=True):
 		t["name"] = name
@@ -585,7 +617,6 @@ def _write_opportunities(ctx: Context, targets: list[dict]) -> dict[str, str]:
 			"naming_series": series,
 		}
 		rows.append(tuple(values.get(c) for c in OPPORTUNITY_COLUMNS))
-		note = _("Migrated from ERPNext Opportunity {0}").format(t["source"].name)
 		logs.append(
 			(
 				ctx.now,
@@ -600,10 +631,10 @@ def _write_opportunities(ctx: Context, targets: list[dict]) -> dict[str, str]:
 				user,
 				t["stage"],
 				t["sales_person"],
-				note,
+				note.format(t["source"].name),
 			)
 		)
-	frappe.db.bulk_insert("Sales Opportunity", OPPORTUNITY_COLUMNS, rows)
+	insert_rows("Sales Opportunity", OPPORTUNITY_COLUMNS, rows)
 	insert_autoincrement("Opportunity Stage Log", LOG_COLUMNS, logs)
 	return {t["source"].name: t["name"] for t in targets}
 
@@ -642,7 +673,7 @@ def _copy(ctx: Context, doctype: str, type_field: str, name_field: str, source: 
 			}
 		)
 		values.append(tuple(r[c] for c in columns))
-	frappe.db.bulk_insert(doctype, columns, values)
+	insert_rows(doctype, columns, values)
 	return len(values)
 
 
@@ -686,7 +717,7 @@ def _link_communications(ctx: Context, source: str, pairs: dict) -> int:
 		)
 		for comm, src, created in sorted(found)
 	]
-	frappe.db.bulk_insert(
+	insert_rows(
 		"Communication Link",
 		[
 			"name",
@@ -731,10 +762,11 @@ def _write_map(ctx: Context, source: str, pairs: dict, skips: list[dict]):
 	names = list(pairs) + [s["source_name"] for s in skips]
 	if not names:
 		return
-	m = frappe.qb.DocType(MAP)
-	frappe.qb.from_(m).delete().where(
-		(m.source_doctype == source) & m.source_name.isin(names) & (m.status == "Skipped")
-	).run()
+	if source in ctx.retried:
+		m = frappe.qb.DocType(MAP)
+		frappe.qb.from_(m).delete().where(
+			(m.source_doctype == source) & m.source_name.isin(names) & (m.status == "Skipped")
+		).run()
 	user, now = frappe.session.user, ctx.now
 	rows = [
 		(now, now, user, user, 0, 0, source, s, TARGET[source], t, ctx.run, "Migrated", None)
@@ -821,6 +853,10 @@ def _report(ctx: Context) -> dict:
 	}
 
 
+def _lock_name() -> str:
+	return f"{LOCK}:{frappe.conf.db_name}"
+
+
 def plan(batch_size: int = BATCH_SIZE) -> dict:
 	"""What a migration would do now (nothing is written)."""
 	ctx = Context(dry_run=True)
@@ -835,7 +871,7 @@ def migrate(dry_run: bool = False, batch_size: int = BATCH_SIZE, commit: bool = 
 		return plan(batch_size)
 	batch_size = max(1, cint(batch_size) or BATCH_SIZE)
 	# nosemgrep: frappe-using-db-sql -- a named lock (GET_LOCK) has no frappe.qb or db API form
-	if not frappe.db.sql("select get_lock(%s, 0)", LOCK)[0][0]:
+	if not frappe.db.sql("select get_lock(%s, 0)", _lock_name())[0][0]:
 		frappe.throw(_("A migration from ERPNext CRM is already running."), MigrationBusy)
 	try:
 		r = frappe.qb.DocType(RUN)
@@ -881,7 +917,7 @@ def migrate(dry_run: bool = False, batch_size: int = BATCH_SIZE, commit: bool = 
 		return {**report, "run": run.name}
 	finally:
 		# nosemgrep: frappe-using-db-sql -- the named lock taken above
-		frappe.db.sql("select release_lock(%s)", LOCK)
+		frappe.db.sql("select release_lock(%s)", _lock_name())
 
 
 def run_job(batch_size: int = BATCH_SIZE, user: str | None = None):
