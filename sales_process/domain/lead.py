@@ -48,7 +48,8 @@ IDENTITY = {
 	"normalized_email": ("email", normalize.email),
 	"normalized_tax_id": ("tax_id", normalize.tax_id),
 }
-# Customer's normalised identity columns (custom fields, O2) for the same keys
+# Customer's normalised identity columns (custom fields, O2) for the same keys; both sides are
+# matched by normalize.matches, O2's one matching
 CUSTOMER_IDENTITY = {
 	"normalized_company": "sp_normalized_name",
 	"normalized_phone": "sp_normalized_phone",
@@ -404,14 +405,10 @@ def check_duplicate(doc, holder: str | None, locking: bool = True):
 	if not keys:
 		return
 	sl = frappe.qb.DocType(DOCTYPE)
-	condition = None
-	for field, value in keys.items():
-		term = sl[field] == value
-		condition = term if condition is None else condition | term
 	query = (
 		frappe.qb.from_(sl)
 		.select(sl.name, sl.sales_person, sl.company_name, sl.lead_name)
-		.where(condition & sl.status.isin(OPEN_STATUSES))
+		.where(normalize.matches(sl, keys, {k: k for k in keys}) & sl.status.isin(OPEN_STATUSES))
 		.orderby(sl.creation)
 		.limit(1)
 	)
@@ -439,11 +436,9 @@ def check_duplicate(doc, holder: str | None, locking: bool = True):
 		)
 
 	c = frappe.qb.DocType("Customer")
-	condition = None
-	for field, value in keys.items():
-		term = c[CUSTOMER_IDENTITY[field]] == value
-		condition = term if condition is None else condition | term
-	query = frappe.qb.from_(c).select(c.name).where(condition).orderby(c.name)
+	query = (
+		frappe.qb.from_(c).select(c.name).where(normalize.matches(c, keys, CUSTOMER_IDENTITY)).orderby(c.name)
+	)
 	customers = [r[0] for r in (query.for_update() if locking else query).run()]
 	if not customers:
 		return

@@ -16,7 +16,7 @@ from frappe.utils import add_days, get_datetime, today
 from sales_process.domain import crm_migration
 from tests.conftest import BENCH_DIR, TEST_SITE
 
-RUNNER = os.path.join(os.path.dirname(__file__), "migration_runner.py")
+RUNNER = os.path.join(os.path.dirname(__file__), "job_runner.py")
 
 
 def erpnext_lead(factory, owner=None, **fields):
@@ -300,7 +300,7 @@ def test_a_run_killed_mid_batch_then_resumed_loses_and_doubles_nothing(factory):
 
 def _start(*args) -> subprocess.Popen:
 	return subprocess.Popen(
-		[os.path.join(BENCH_DIR, "env", "bin", "python"), RUNNER, TEST_SITE, "4", *args],
+		[os.path.join(BENCH_DIR, "env", "bin", "python"), RUNNER, TEST_SITE, "4", "--job", "migration", *args],
 		cwd=os.path.join(BENCH_DIR, "sites"),
 		stdout=subprocess.PIPE,
 		stderr=subprocess.DEVNULL,

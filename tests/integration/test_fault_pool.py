@@ -15,14 +15,14 @@ from frappe.utils import add_days, now_datetime
 from tests.conftest import BENCH_DIR, TEST_SITE
 from tests.integration.test_fault_confiscation import read_line
 
-RUNNER = os.path.join(os.path.dirname(__file__), "pool_job_runner.py")
+RUNNER = os.path.join(os.path.dirname(__file__), "job_runner.py")
 N, BATCH = 12, 4
 LEAD, LOG = "Sales Lead", "Sales Lead Log"
 
 
 def start_job(*args) -> subprocess.Popen:
 	return subprocess.Popen(
-		[os.path.join(BENCH_DIR, "env", "bin", "python"), RUNNER, TEST_SITE, str(BATCH), *args],
+		[os.path.join(BENCH_DIR, "env", "bin", "python"), RUNNER, TEST_SITE, str(BATCH), "--job", "pool", *args],
 		cwd=os.path.join(BENCH_DIR, "sites"),
 		stdout=subprocess.PIPE,
 		stderr=subprocess.DEVNULL,
