@@ -25,7 +25,14 @@ class Server:
 	as `scripts/dev up` does, with a pre_request hook naming the site on every request so that
 	http://127.0.0.1:PORT needs no DNS name."""
 
-	def __init__(self, workers: int = 2, statics: bool = False, site: str = TEST_SITE, name: str = "pytest"):
+	def __init__(
+		self,
+		workers: int = 2,
+		statics: bool = False,
+		site: str = TEST_SITE,
+		name: str = "pytest",
+		env: dict | None = None,
+	):
 		self.site, self.statics = site, statics
 		self.port = free_port()
 		self.base = f"http://127.0.0.1:{self.port}"
@@ -43,7 +50,11 @@ class Server:
 		command.append("frappe.app:application_with_statics()" if statics else "frappe.app:application")
 		with open(self.log_path, "w") as log:
 			self.proc = subprocess.Popen(
-				command, cwd=os.path.join(BENCH_DIR, "sites"), stdout=log, stderr=subprocess.STDOUT
+				command,
+				cwd=os.path.join(BENCH_DIR, "sites"),
+				env={**os.environ, **(env or {})},  # e.g. FRAPPE_REDIS_QUEUE: a queue of its own
+				stdout=log,
+				stderr=subprocess.STDOUT,
 			)
 		deadline = time.time() + 90
 		while time.time() < deadline:

@@ -151,27 +151,49 @@ sales_process.crm_migration.Page = class CRMMigration {
 	}
 
 	start() {
-		frappe.confirm(__("Start migrating ERPNext CRM now? Each batch is committed as it goes."), () =>
-			frappe.xcall(CRMMigration.API + "start_migration").then(() => {
-				this.show_bar(0, 1);
+		frappe.confirm(__("Start migrating ERPNext CRM now? Each batch is committed as it goes."), () => {
+			const pending = Object.values((this.data && this.data.pending) || {}).reduce((a, b) => a + b, 0);
+			this.progress_seen = false;
+			frappe.xcall(CRMMigration.API + "start_migration").then((r) => {
+				if (!r.queued) {
+					frappe.show_alert({
+						message: __("A migration from ERPNext CRM is already running."),
+						indicator: "orange",
+					});
+					return;
+				}
+				// a worker that was idle may report progress before this answer arrives
+				if (!this.progress_seen) this.show_bar(0, pending);
 				frappe.show_alert({ message: __("Migration queued"), indicator: "blue" });
-			})
-		);
+			});
+		});
 	}
 
 	show_bar(done, total) {
 		const percent = total ? Math.round((100 * done) / total) : 100;
+		// the count beside the bar, not in it: an empty bar has no room for text
 		this.$progress.html(
-			`<div class="progress" style="height: 1.2rem; margin-bottom: 1rem;">
+			`<div class="progress" style="height: 1.2rem;">
 				<div class="progress-bar sp-migration-bar" role="progressbar" style="width: ${percent}%"
-					aria-valuenow="${percent}" aria-valuemin="0" aria-valuemax="100">${__("{0} of {1}", [
-						done,
-						total,
-					])}</div></div>`
+					aria-valuenow="${percent}" aria-valuemin="0" aria-valuemax="100"></div></div>
+			<p class="text-muted small sp-migration-count" style="margin: 0.25rem 0 1rem;">${__(
+				"{0} of {1}",
+				[done, total]
+			)}</p>`
 		);
 	}
 
 	on_progress(data) {
+		this.progress_seen = true;
+		if (data.failed) {
+			this.$progress.html(
+				`<div class="alert alert-danger sp-migration-failed">${__("The migration failed: {0}", [
+					sales_process.esc(data.error),
+				])}</div>`
+			);
+			this.refresh();
+			return;
+		}
 		if (data.finished) {
 			this.$progress.html(
 				`<div class="alert alert-success sp-migration-done">${__("Migration run {0} finished.", [
