@@ -86,13 +86,15 @@ app_include_js = ["/assets/sales_process/js/sales_process.js"]
 # `(select sleep(3))` through its own order_by check)
 before_request = [
 	"sales_process.overrides.request_guard.refuse_expressions_in_sorting",
+]
+
+# run by Frappe once it knows the caller, in this order: the caller's language (Frappe picks it
+# before it knows an API-key caller), then the argument (417) and print/export (K4) guards
+auth_hooks = [
+	"sales_process.overrides.request_guard.answer_in_callers_language",
 	"sales_process.overrides.request_guard.refuse_bad_arguments",
 	"sales_process.overrides.request_guard.refuse_printing_and_exporting_lists",
 ]
-
-# a caller who sends an API key/secret (token, Basic) is answered in their own language, as one
-# with a session cookie is: Frappe picks the language before it knows who the caller is
-auth_hooks = ["sales_process.overrides.request_guard.answer_in_callers_language"]
 
 override_whitelisted_methods = {
 	# permission-aware counts for the app's scoped doctypes (A1)

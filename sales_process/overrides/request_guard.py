@@ -74,7 +74,7 @@ def _type_name(kind) -> str | None:
 
 
 def refuse_bad_arguments():
-	"""before_request: a call of one of the app's whitelisted methods that leaves out a required
+	"""auth_hooks: a call of one of the app's whitelisted methods that leaves out a required
 	argument, or sends one of the wrong type, is refused with a translated 417 naming the argument,
 	before Python raises a TypeError (a 500) or Frappe its untranslated type message. Checked against
 	the method's own signature and annotations, so every method is covered without code of its own.
@@ -133,19 +133,15 @@ def _app_method():
 		or request.method not in frappe.allowed_http_methods_for_whitelisted_func.get(fn, ())
 	):
 		return None
-	_authenticate()
 	if frappe.session.user == "Guest" and fn not in frappe.guest_methods:
-		return None
+		return None  # Frappe refuses it (a failed API key ends as Guest too: Frappe answers 401)
 	return fn
 
 
-def _authenticate():
-	"""Frappe authenticates API keys and tokens only after the before_request hooks (a session
-	cookie is read before them); do it now, as Frappe will (idempotent), so the guard knows the user
-	and, through answer_in_callers_language, their language."""
-	from frappe.auth import validate_auth
-
-	validate_auth()
+# The guards that need the caller run as auth_hooks: Frappe's validate_auth calls them for every
+# request once the user is known (a session cookie, an API key, Basic or an OAuth token), and
+# after answer_in_callers_language (hooks.py lists it first). Run as before_request they had to
+# validate an API key themselves, and Frappe then validated it again: a fifth of a REST call.
 
 
 def answer_in_callers_language():
@@ -195,7 +191,7 @@ PRINT_PAGES = frozenset(("/printview", "/printpreview"))
 
 
 def refuse_printing_and_exporting_lists():
-	"""before_request (K4): printing a document of a K4 doctype needs the print permission, and
+	"""auth_hooks (K4): printing a document of a K4 doctype needs the print permission, and
 	exporting needs an export permission that is not only for the user's own rows. Frappe lets
 	anyone who may read a document print it (`validate_print_permission` accepts read), counts an
 	"if owner" export (Address gives every role one) as export permission for Data Export, and
@@ -214,7 +210,6 @@ def refuse_printing_and_exporting_lists():
 		ptype = "export"
 	else:
 		return
-	_authenticate()
 	for doctype in _doctypes_named(frappe.local.form_dict):
 		if doctype in K4_DOCTYPES and not _allowed(doctype, ptype):
 			frappe.throw(
