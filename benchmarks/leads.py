@@ -217,7 +217,7 @@ def stale(rows_n: int, loop_n: int, seed: int, people: dict) -> list[dict]:
 def rest(site: str, people: dict, per_client: int, rounds: int, tag: str) -> list[dict]:
 	import frappe
 
-	from benchmarks.run import api_keys, hammer
+	from benchmarks.run import api_keys, hammer, merge_rounds, require_baseline, todo_request
 	from sales_process.domain.lead import default_pool
 	from tests.integration.rest import Server
 
@@ -231,8 +231,7 @@ def rest(site: str, people: dict, per_client: int, rounds: int, tag: str) -> lis
 	queues = {i: iter(names[i]) for i in range(4)}
 	clients = [(auth[u], i) for i, u in enumerate(users)]
 
-	def todo(index, n, _source):
-		return "POST", "/api/resource/ToDo", {"description": f"bench-leads {tag} {index}-{n}"}
+	todo = todo_request(f"bench-leads {tag}", users)
 
 	def claim(_index, _n, source):
 		return "POST", "/api/method/sales_process.api.lead.claim_lead", {"name": next(queues[source])}
@@ -259,25 +258,14 @@ def rest(site: str, people: dict, per_client: int, rounds: int, tag: str) -> lis
 		"Sales Lead Log", {"lead": ("like", f"SLEAD-BENCH-CLAIM-{tag}-%"), "action": "Claim"}
 	)
 
-	def merged(kind):
-		lat = sorted(x for r in results[kind] for x in r["latencies"])
-		seconds = sum(r["seconds"] for r in results[kind])
-		return {
-			"requests": len(lat),
-			"per_second": len(lat) / seconds,
-			"p50_ms": 1000 * lat[len(lat) // 2],
-			"p99_ms": 1000 * lat[min(len(lat) - 1, int(len(lat) * 0.99))],
-			"errors": sum(r["error_count"] for r in results[kind]),
-			"error_samples": [e for r in results[kind] for e in r["errors"]][:3],
-		}
-
-	todo_m, claim_m = merged("ToDo"), merged("claim_lead")
+	todo_m, claim_m = merge_rounds(results["ToDo"]), merge_rounds(results["claim_lead"])
+	require_baseline(todo_m)
 	ratio = claim_m["per_second"] / todo_m["per_second"]
 	assert claimed == 4 * per_rep, (claimed, claim_m["error_samples"])
 	return [
 		{
 			"measurement": f"REST claim_lead (2 workers, 4 clients, {claim_m['requests']} requests)",
-			"seconds": round(sum(r["seconds"] for r in results["claim_lead"]), 2),
+			"seconds": round(claim_m["seconds"], 2),
 			"ratio": f"{claim_m['per_second']:.1f}/s = {100 * ratio:.0f}% of ToDo; p50 {claim_m['p50_ms']:.0f} ms, "
 			f"p99 {claim_m['p99_ms']:.0f} ms",
 			"target": "≥ 80% of ToDo",
@@ -286,7 +274,7 @@ def rest(site: str, people: dict, per_client: int, rounds: int, tag: str) -> lis
 		},
 		{
 			"measurement": f"REST ToDo insert (same server, {todo_m['requests']} requests)",
-			"seconds": round(sum(r["seconds"] for r in results["ToDo"]), 2),
+			"seconds": round(todo_m["seconds"], 2),
 			"ratio": f"{todo_m['per_second']:.1f}/s; p50 {todo_m['p50_ms']:.0f} ms, p99 {todo_m['p99_ms']:.0f} ms",
 			"target": "",
 			"result": "",
