@@ -258,6 +258,7 @@ def start(admin):
 		admin.see("Start migrating ERPNext CRM now?", f"{DIALOG} .modal-body")
 		admin.primary_in_dialog()
 		admin.wait_dialog_closed()
+		admin.idle()  # start_migration answered (an earlier start's alert may still be shown)
 	admin.see("Migration queued", "#alert-container", "the confirmation")
 
 
