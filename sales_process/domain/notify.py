@@ -5,6 +5,7 @@ event to that user only."""
 import frappe
 
 from sales_process.domain import hierarchy
+from sales_process.domain.bulk import insert_rows
 
 
 def notify_users(users, doc, subject: str):
@@ -103,17 +104,8 @@ class Digest:
 					)
 				)
 				self.lines.setdefault(target, []).append(subject)
-		# plain multi-row INSERTs: frappe.db.bulk_insert builds one frappe.qb term per value, which for
-		# a job's thousands of rows costs more than the statement itself
-		columns = ", ".join(f"`{c}`" for c in NOTIFICATION_COLUMNS)
-		row_sql = "(" + ", ".join(["%s"] * len(NOTIFICATION_COLUMNS)) + ")"
-		for start in range(0, len(rows), 2000):
-			chunk = rows[start : start + 2000]
-			# nosemgrep: frappe-using-db-sql -- see above
-			frappe.db.sql(
-				f"insert into `tabNotification Log` ({columns}) values {', '.join([row_sql] * len(chunk))}",
-				[v for row in chunk for v in row],
-			)
+		# plain multi-row INSERTs (frappe.db.bulk_insert's per-value qb terms cost more than the statement)
+		insert_rows("Notification Log", list(NOTIFICATION_COLUMNS), rows)
 		return len(rows)
 
 	def send(self):
