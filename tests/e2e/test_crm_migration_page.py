@@ -5,10 +5,11 @@ ERPNext's own records are made through ERPNext's API and committed: an open Lead
 Opportunities with items (open in a sales stage of this run's own and in *Needs Analysis*, lost
 with a lost reason, converted, one owned by a user who is no Sales Person, one for the open lead,
 which has no customer). A System Manager opens /app/crm-migration and reads the plan while
-nothing is written, maps the run's sales stage to another stage, starts the migration and
-watches the bar while `bench worker --queue long` runs the job and Frappe's socket.io server
-relays its progress (tests/e2e/services.py: both started here, on 127.0.0.1, and stopped at the
-end); then the page shows the result and the database holds the Sales Opportunities. Everything
+nothing is written, maps the run's sales stage to another stage, starts the migration while
+another one holds the lock (the page tells the job's failure), starts it again and watches the bar
+while `bench worker --queue long` runs the job and Frappe's socket.io server relays its progress
+(tests/e2e/services.py: both on a Redis queue of their own, started here on 127.0.0.1 and stopped
+at the end); then the page shows the result and the database holds the Sales Opportunities. Everything
 the run and the test committed is removed at the end."""
 
 import csv
