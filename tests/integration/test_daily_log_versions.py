@@ -174,3 +174,31 @@ def test_rows_chained_in_bulk_are_written_under_the_current_version(factory):
 	assert chained["chain_version"] == 2
 	assert chained["content_hash"] == daily_log.content_hash(dict(chained))
 	assert chained["content_hash"] != daily_log.content_hash(dict(chained, effective_score=2))
+
+
+def test_the_patch_on_data_the_demo_generator_wrote(factory):
+	"""The demo's own daily-log generator (setup/demo.py: ~6 weeks of bulk rows through chain_in_bulk,
+	today's entries through add_log) writes a rep's chain, which is put back into the form entries had
+	before K2; the patch labels every entry version 1 and each verifies. benchmarks/k2_patch.sh does
+	the same on a copy of the demo site itself (docs/security.md)."""
+	from sales_process.setup.demo import _Demo
+
+	team = factory.team()
+	opps = [factory.opportunity(team.rep) for _ in range(2)]
+	demo = _Demo(seed=7, scale=0.1)
+	demo.leaves, demo.users = [team.rep], {team.rep: factory.user_of(team.rep)}
+	demo.customers_of = {team.rep: [o.customer for o in opps]}
+	demo.opportunities = [o.name for o in opps]
+	demo.daily_logs()
+	frappe.set_user("Administrator")
+	written = frappe.get_all(LOG, {"sales_person": team.rep}, pluck="chain_version")
+	assert len(written) > 40 and set(written) == {daily_log.CHAIN_VERSION}
+	assert api.verify_chain(team.rep) == {"ok": True, "problems": []}
+
+	rows = _rehash_as_v1(team.rep)
+	assert {v for v in frappe.get_all(LOG, {"sales_person": team.rep}, pluck="chain_version")} == {0}
+	daily_log.mark_unversioned_entries()
+	stored = frappe.get_all(LOG, {"sales_person": team.rep}, ["chain_version", "content_hash"])
+	assert [r.chain_version for r in stored] == [1] * len(rows) == [1] * len(written)
+	assert {r.content_hash for r in stored} == {r.content_hash for r in rows}  # not re-hashed
+	assert api.verify_chain(team.rep) == {"ok": True, "problems": []}
