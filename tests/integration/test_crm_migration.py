@@ -300,7 +300,15 @@ def test_a_run_killed_mid_batch_then_resumed_loses_and_doubles_nothing(factory):
 
 def _start(*args) -> subprocess.Popen:
 	return subprocess.Popen(
-		[os.path.join(BENCH_DIR, "env", "bin", "python"), RUNNER, TEST_SITE, "4", "--job", "migration", *args],
+		[
+			os.path.join(BENCH_DIR, "env", "bin", "python"),
+			RUNNER,
+			TEST_SITE,
+			"4",
+			"--job",
+			"migration",
+			*args,
+		],
 		cwd=os.path.join(BENCH_DIR, "sites"),
 		stdout=subprocess.PIPE,
 		stderr=subprocess.DEVNULL,

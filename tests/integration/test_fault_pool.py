@@ -22,7 +22,15 @@ LEAD, LOG = "Sales Lead", "Sales Lead Log"
 
 def start_job(*args) -> subprocess.Popen:
 	return subprocess.Popen(
-		[os.path.join(BENCH_DIR, "env", "bin", "python"), RUNNER, TEST_SITE, str(BATCH), "--job", "pool", *args],
+		[
+			os.path.join(BENCH_DIR, "env", "bin", "python"),
+			RUNNER,
+			TEST_SITE,
+			str(BATCH),
+			"--job",
+			"pool",
+			*args,
+		],
 		cwd=os.path.join(BENCH_DIR, "sites"),
 		stdout=subprocess.PIPE,
 		stderr=subprocess.DEVNULL,
