@@ -60,6 +60,22 @@ class Factory:
 		)
 		return doc.insert(ignore_permissions=True).name
 
+	def service_item(self) -> str:
+		"""A sales item (not stocked) for quotations and orders."""
+		item = self.unique("Service")
+		frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": item,
+				"item_name": item,
+				"item_group": "Services",
+				"stock_uom": "Nos",
+				"is_stock_item": 0,
+				"is_sales_item": 1,
+			}
+		).insert(ignore_permissions=True)
+		return item
+
 	@staticmethod
 	def user_of(sales_person: str) -> str:
 		employee = frappe.db.get_value("Sales Person", sales_person, "employee")

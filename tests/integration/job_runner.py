@@ -13,6 +13,7 @@ result as JSON at the end."""
 import argparse
 import json
 import os
+import subprocess
 import sys
 import time
 
@@ -37,6 +38,33 @@ def _jobs():
 			lambda size: crm_migration.migrate(batch_size=size)["counts"],
 		),
 	}
+
+
+def start(job: str, batch_size: int, *args: str) -> subprocess.Popen:
+	"""For tests: this runner for `job` on the test site, in a process of its own."""
+	from tests.conftest import BENCH_DIR, TEST_SITE
+
+	python = os.path.join(BENCH_DIR, "env", "bin", "python")
+	return subprocess.Popen(
+		[python, os.path.abspath(__file__), TEST_SITE, str(batch_size), "--job", job, *args],
+		cwd=os.path.join(BENCH_DIR, "sites"),
+		stdin=subprocess.PIPE,
+		stdout=subprocess.PIPE,
+		stderr=subprocess.DEVNULL,
+		text=True,
+	)
+
+
+def read_line(proc, want: str, timeout: float = 60) -> str:
+	"""For tests: the runner's next line that is `want` ("{": its JSON result)."""
+	deadline = time.monotonic() + timeout
+	while time.monotonic() < deadline:
+		line = proc.stdout.readline()
+		if not line and proc.poll() is not None:
+			break
+		if line.strip() == want or (want == "{" and line.startswith("{")):
+			return line.strip()
+	raise AssertionError(f"the job never printed {want!r} (exit {proc.poll()})")
 
 
 def main():

@@ -4,19 +4,14 @@ lost reasons, quotations, comments, communications and ToDos, keeps creation and
 one Import log row each and leaves ERPNext's rows unchanged; a second run creates nothing;
 unmappable rows are reported; a run killed mid-batch and resumed loses and doubles nothing."""
 
-import json
-import os
 import signal
-import subprocess
 import time
 
 import frappe
 from frappe.utils import add_days, get_datetime, today
 
 from sales_process.domain import crm_migration
-from tests.conftest import BENCH_DIR, TEST_SITE
-
-RUNNER = os.path.join(os.path.dirname(__file__), "job_runner.py")
+from tests.integration.job_runner import read_line, start
 
 
 def erpnext_lead(factory, owner=None, **fields):
@@ -91,18 +86,7 @@ def pipeline(factory):
 	customer = factory.customer()
 	w = frappe._dict(rep=rep.name, rep_user=rep_user, customer=customer)
 	w.open = erpnext_opportunity(factory, customer, rep_user, probability=60)
-	item = factory.unique("Service")
-	frappe.get_doc(
-		{
-			"doctype": "Item",
-			"item_code": item,
-			"item_name": item,
-			"item_group": "Services",
-			"stock_uom": "Nos",
-			"is_stock_item": 0,
-			"is_sales_item": 1,
-		}
-	).insert(ignore_permissions=True)
+	item = factory.service_item()
 	frappe.get_doc(
 		{
 			"doctype": "Quotation",
@@ -260,9 +244,9 @@ def test_a_run_killed_mid_batch_then_resumed_loses_and_doubles_nothing(factory):
 	sources = [erpnext_opportunity(factory, factory.customer(), user).name for _ in range(9)]
 	frappe.db.commit()  # the migration runs in another process
 	try:
-		proc = _start("--stall-in-batch", "2")
+		proc = start("migration", 4, "--stall-in-batch", "2")
 		try:
-			_read(proc, "stalled")
+			read_line(proc, "stalled", timeout=120)
 			proc.send_signal(signal.SIGKILL)
 			proc.wait(10)
 		finally:
@@ -272,8 +256,8 @@ def test_a_run_killed_mid_batch_then_resumed_loses_and_doubles_nothing(factory):
 		migrated = [s for s in sources if target_of("Opportunity", s)]
 		assert 0 < len(migrated) < len(sources)  # batch 1 committed, batch 2 gone with its process
 		for _attempt in range(5):
-			rerun = _start()
-			_read(rerun, "{", timeout=120)
+			rerun = start("migration", 4)
+			read_line(rerun, "{", timeout=120)
 			rerun.wait(30)
 			frappe.db.rollback()
 			if all(target_of("Opportunity", s) for s in sources):
@@ -296,35 +280,6 @@ def test_a_run_killed_mid_batch_then_resumed_loses_and_doubles_nothing(factory):
 		frappe.db.delete("Opportunity Item", {"parent": ("in", sources)})
 		frappe.db.delete("Opportunity", {"name": ("in", sources)})
 		frappe.db.commit()
-
-
-def _start(*args) -> subprocess.Popen:
-	return subprocess.Popen(
-		[
-			os.path.join(BENCH_DIR, "env", "bin", "python"),
-			RUNNER,
-			TEST_SITE,
-			"4",
-			"--job",
-			"migration",
-			*args,
-		],
-		cwd=os.path.join(BENCH_DIR, "sites"),
-		stdout=subprocess.PIPE,
-		stderr=subprocess.DEVNULL,
-		text=True,
-	)
-
-
-def _read(proc, want: str, timeout: float = 120) -> str:
-	deadline = time.monotonic() + timeout
-	while time.monotonic() < deadline:
-		line = proc.stdout.readline()
-		if not line and proc.poll() is not None:
-			break
-		if line.strip() == want or (want == "{" and line.startswith("{")):
-			return json.loads(line) if want == "{" else line.strip()
-	raise AssertionError(f"the migration never printed {want!r} (exit {proc.poll()})")
 
 
 def test_the_page_is_for_system_managers_and_its_mapping_steers_the_stage(factory):

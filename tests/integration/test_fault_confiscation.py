@@ -3,7 +3,6 @@
 again. No opportunity is lost, duplicated or double-logged: each overdue opportunity is confiscated
 exactly once, with exactly one Confiscate row."""
 
-import os
 import signal
 import subprocess
 import sys
@@ -11,33 +10,14 @@ import time
 
 import frappe
 
-from tests.conftest import BENCH_DIR, TEST_SITE
 from tests.factories import bulk_opportunities
+from tests.integration.job_runner import read_line, start
 
-RUNNER = os.path.join(os.path.dirname(__file__), "job_runner.py")
 N, BATCH = 12, 4
 
 
 def start_job(*args) -> subprocess.Popen:
-	return subprocess.Popen(
-		[os.path.join(BENCH_DIR, "env", "bin", "python"), RUNNER, TEST_SITE, str(BATCH), *args],
-		cwd=os.path.join(BENCH_DIR, "sites"),
-		stdin=subprocess.PIPE,
-		stdout=subprocess.PIPE,
-		stderr=subprocess.DEVNULL,
-		text=True,
-	)
-
-
-def read_line(proc, want: str, timeout: float = 60) -> str:
-	deadline = time.monotonic() + timeout
-	while time.monotonic() < deadline:
-		line = proc.stdout.readline()
-		if not line and proc.poll() is not None:
-			break
-		if line.strip() == want or (want == "{" and line.startswith("{")):
-			return line.strip()
-	raise AssertionError(f"the job never printed {want!r} (exit {proc.poll()})")
+	return start("confiscation", BATCH, *args)
 
 
 def confiscations(names) -> dict:

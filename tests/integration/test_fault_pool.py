@@ -3,7 +3,6 @@ batch 2's UPDATE, Return rows and notifications written but not committed), then
 again. Every stale lead returns to the pool exactly once, with exactly one Return row and one
 notification for its holder; nothing of the killed batch survives."""
 
-import os
 import signal
 import subprocess
 import time
@@ -12,30 +11,14 @@ from datetime import timedelta
 import frappe
 from frappe.utils import add_days, now_datetime
 
-from tests.conftest import BENCH_DIR, TEST_SITE
-from tests.integration.test_fault_confiscation import read_line
+from tests.integration.job_runner import read_line, start
 
-RUNNER = os.path.join(os.path.dirname(__file__), "job_runner.py")
 N, BATCH = 12, 4
 LEAD, LOG = "Sales Lead", "Sales Lead Log"
 
 
 def start_job(*args) -> subprocess.Popen:
-	return subprocess.Popen(
-		[
-			os.path.join(BENCH_DIR, "env", "bin", "python"),
-			RUNNER,
-			TEST_SITE,
-			str(BATCH),
-			"--job",
-			"pool",
-			*args,
-		],
-		cwd=os.path.join(BENCH_DIR, "sites"),
-		stdout=subprocess.PIPE,
-		stderr=subprocess.DEVNULL,
-		text=True,
-	)
+	return start("pool", BATCH, *args)
 
 
 def returns(names) -> dict:

@@ -832,18 +832,7 @@ def contract_chain(factory):
 	team = factory.team()
 	customer = factory.customer()
 	opportunity = factory.opportunity(team.rep, customer=customer).name
-	item = factory.unique("Service")
-	frappe.get_doc(
-		{
-			"doctype": "Item",
-			"item_code": item,
-			"item_name": item,
-			"item_group": "Services",
-			"stock_uom": "Nos",
-			"is_stock_item": 0,
-			"is_sales_item": 1,
-		}
-	).insert(ignore_permissions=True)
+	item = factory.service_item()
 	company = frappe.defaults.get_global_default("company")
 	ordered_on = add_days(today(), -90)
 

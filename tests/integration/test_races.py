@@ -9,14 +9,14 @@ import time
 
 import frappe
 
-from tests.conftest import BENCH_DIR, TEST_SITE
+from tests.conftest import TEST_SITE
+from tests.integration.job_runner import start
 from tests.integration.rest import message
 from tests.integration.world import remove_committed
 
 OPP = "Sales Opportunity"
 OA, HA = "sales_process.api.opportunity", "sales_process.api.help_alert"
 EVIDENCE = {"已确认客户联系人及联系方式": "王经理", "已确认客户存在相关需求": "ERP"}
-RUNNER = os.path.join(os.path.dirname(__file__), "job_runner.py")
 
 
 def together(*calls, timeout=60):
@@ -60,15 +60,7 @@ def test_simultaneous_claims_of_matching_customers_produce_one_opportunity(world
 
 
 def _job(go_on_stdin=True) -> subprocess.Popen:
-	proc = subprocess.Popen(
-		[os.path.join(BENCH_DIR, "env", "bin", "python"), RUNNER, TEST_SITE, "500"]
-		+ (["--go-on-stdin"] if go_on_stdin else []),
-		cwd=os.path.join(BENCH_DIR, "sites"),
-		stdin=subprocess.PIPE,
-		stdout=subprocess.PIPE,
-		stderr=subprocess.DEVNULL,
-		text=True,
-	)
+	proc = start("confiscation", 500, *(["--go-on-stdin"] if go_on_stdin else []))
 	assert proc.stdout.readline().strip() == "ready"
 	return proc
 

@@ -15,18 +15,7 @@ def deal(factory):
 	team = factory.team()
 	customer = factory.customer()
 	opp = factory.opportunity(team.rep, customer=customer)
-	item = factory.unique("Service")
-	frappe.get_doc(
-		{
-			"doctype": "Item",
-			"item_code": item,
-			"item_name": item,
-			"item_group": "Services",
-			"stock_uom": "Nos",
-			"is_stock_item": 0,
-			"is_sales_item": 1,
-		}
-	).insert(ignore_permissions=True)
+	item = factory.service_item()
 	return frappe._dict(
 		team=team,
 		customer=customer,
