@@ -311,25 +311,28 @@ LEAD_COLUMNS = [
 ]  # fmt: skip
 
 
-def _write_leads(ctx: Context, targets: list[dict]) -> dict[str, str]:
-	names = series_names("Sales Lead", len(targets))
-	series = frappe.get_meta("Sales Lead").get_field("naming_series").options.split("\n")[0]
-	user = frappe.session.user
-	note = _("Migrated from ERPNext Lead {0}")
+def _insert_new(ctx: Context, doctype: str, columns: list[str], targets: list[dict], **fields):
+	"""One multi-row INSERT of `targets` as new `doctype` rows named from its naming series (each
+	target gets its `name`); `fields`: target key → column filled from it under another name."""
+	names = series_names(doctype, len(targets))
+	common = {
+		"modified": ctx.now,
+		"modified_by": frappe.session.user,
+		"docstatus": 0,
+		"idx": 0,
+		"naming_series": frappe.get_meta(doctype).get_field("naming_series").options.split("\n")[0],
+	}
 	rows = []
 	for name, t in zip(names, targets, strict=True):
 		t["name"] = name
-		values = {
-			**t,
-			"modified": ctx.now,
-			"modified_by": user,
-			"docstatus": 0,
-			"idx": 0,
-			"naming_series": series,
-			"source": t["source_"],
-		}
-		rows.append(tuple(values.get(c) for c in LEAD_COLUMNS))
-	insert_rows("Sales Lead", LEAD_COLUMNS, rows)
+		values = {**t, **common, **{column: t[key] for column, key in fields.items()}}
+		rows.append(tuple(values.get(c) for c in columns))
+	insert_rows(doctype, columns, rows)
+
+
+def _write_leads(ctx: Context, targets: list[dict]) -> dict[str, str]:
+	note = _("Migrated from ERPNext Lead {0}")
+	_insert_new(ctx, "Sales Lead", LEAD_COLUMNS, targets, source="source_")
 	lead.write_logs(
 		[
 			(
@@ -601,40 +604,14 @@ LOG_COLUMNS = [
 
 
 def _write_opportunities(ctx: Context, targets: list[dict]) -> dict[str, str]:
-	names = series_names("Sales Opportunity", len(targets))
-	series = frappe.get_meta("Sales Opportunity").get_field("naming_series").options.split("\n")[0]
 	user = frappe.session.user
 	note = _("Migrated from ERPNext Opportunity {0}")
-	rows, logs = [], []
-	for name, t in zip(names, targets, strict=True):
-		t["name"] = name
-		values = {
-			**t,
-			"modified": ctx.now,
-			"modified_by": user,
-			"docstatus": 0,
-			"idx": 0,
-			"naming_series": series,
-		}
-		rows.append(tuple(values.get(c) for c in OPPORTUNITY_COLUMNS))
-		logs.append(
-			(
-				ctx.now,
-				ctx.now,
-				user,
-				user,
-				0,
-				0,
-				name,
-				"Import",
-				ctx.now,
-				user,
-				t["stage"],
-				t["sales_person"],
-				note.format(t["source"].name),
-			)
-		)
-	insert_rows("Sales Opportunity", OPPORTUNITY_COLUMNS, rows)
+	_insert_new(ctx, "Sales Opportunity", OPPORTUNITY_COLUMNS, targets)
+	logs = [
+		(ctx.now, ctx.now, user, user, 0, 0, t["name"], "Import", ctx.now, user, t["stage"],
+			t["sales_person"], note.format(t["source"].name))
+		for t in targets
+	]  # fmt: skip
 	insert_autoincrement("Opportunity Stage Log", LOG_COLUMNS, logs)
 	return {t["source"].name: t["name"] for t in targets}
 
