@@ -56,7 +56,7 @@ def start_migration(batch_size: int = crm_migration.BATCH_SIZE) -> dict:
 	"""Enqueue the migration on the long queue; progress arrives as realtime events."""
 	_require_system_manager()
 	job = frappe.enqueue(
-		"sales_process.api.crm_migration.run_job",
+		"sales_process.domain.crm_migration.run_job",
 		queue="long",
 		timeout=6 * 3600,
 		job_id="sales_process_crm_migration",
@@ -65,18 +65,3 @@ def start_migration(batch_size: int = crm_migration.BATCH_SIZE) -> dict:
 		user=frappe.session.user,
 	)
 	return {"queued": bool(job), "event": crm_migration.REALTIME_EVENT}
-
-
-def run_job(batch_size: int, user: str) -> dict:
-	"""The engine's job, in the language of the user who started it, telling the page when it
-	fails too (the engine's events report progress and the end only; a bar would wait forever)."""
-	frappe.set_user_lang(user)
-	try:
-		return crm_migration.run_job(batch_size=batch_size, user=user)
-	except Exception as error:
-		frappe.publish_realtime(
-			crm_migration.REALTIME_EVENT,
-			{"failed": True, "error": str(error) or type(error).__name__},
-			user=user,
-		)
-		raise

@@ -898,11 +898,20 @@ def migrate(dry_run: bool = False, batch_size: int = BATCH_SIZE, commit: bool = 
 
 
 def run_job(batch_size: int = BATCH_SIZE, user: str | None = None):
-	"""The background job (long queue) behind the desk page: realtime progress to the starter."""
+	"""The background job (long queue) behind the desk page, in the starter's language: realtime
+	progress, the end, or the failure (without it the page's bar would wait for ever)."""
+	if user:
+		frappe.set_user_lang(user)
 
 	def progress(done, total):
 		frappe.publish_realtime(REALTIME_EVENT, {"done": done, "total": total}, user=user)
 
-	report = migrate(batch_size=batch_size, progress=progress)
+	try:
+		report = migrate(batch_size=batch_size, progress=progress)
+	except Exception as error:
+		frappe.publish_realtime(
+			REALTIME_EVENT, {"failed": True, "error": str(error) or type(error).__name__}, user=user
+		)
+		raise
 	frappe.publish_realtime(REALTIME_EVENT, {"finished": True, "run": report["run"]}, user=user)
 	return report
