@@ -12,9 +12,6 @@ while `bench worker --queue long` runs the job and Frappe's socket.io server rel
 at the end); then the page shows the result and the database holds the Sales Opportunities. Everything
 the run and the test committed is removed at the end."""
 
-import csv
-from pathlib import Path
-
 import pytest
 from faker import Faker
 
@@ -25,6 +22,7 @@ from sales_process.domain import crm_migration
 from sales_process.setup.org import make_user
 from tests.e2e.actor import Actor
 from tests.e2e.services import Realtime
+from tests.e2e.story import db, en, need
 from tests.integration.test_crm_migration import erpnext_lead, erpnext_opportunity, target_of
 
 FORM = ".page-container:visible"
@@ -32,29 +30,6 @@ DIALOG = ".modal.show"
 API = "sales_process.api.crm_migration."
 JOB_ID = "sales_process_crm_migration"  # start_migration's job_id
 REFUSED = "Only a System Manager can migrate from ERPNext CRM."
-
-EN = {}
-with open(Path(__file__).parents[2] / "sales_process" / "translations" / "en.csv", encoding="utf-8") as f:
-	for row in csv.reader(f):
-		if len(row) >= 2:
-			EN[row[0]] = row[1]
-
-
-def en(text: str) -> str:
-	"""What an English-speaking user sees for Chinese master data (translations/en.csv)."""
-	return EN.get(text, text)
-
-
-def need(story: dict, *keys):
-	missing = [k for k in keys if k not in story]
-	if missing:
-		pytest.skip(f"an earlier step failed (no {', '.join(missing)})")
-
-
-def db():
-	"""A fresh snapshot: the browser's requests and the worker committed on other connections."""
-	frappe.db.rollback()
-	return frappe.db
 
 
 class Maker:

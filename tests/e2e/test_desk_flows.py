@@ -10,46 +10,22 @@ Board through the same exit-criteria dialog; the manager opens every report (the
 the app's shared desk script) and the workspace's charts. Each step asserts what the page shows and,
 where it is cheap, what the database holds."""
 
-import csv
 import json
-from pathlib import Path
-
-import pytest
 
 import frappe
 from frappe.utils import add_days, add_months, get_first_day, today
 
+from tests.e2e.story import db, en, need
+
 FORM = ".page-container:visible"
 DIALOG = ".modal.show"
 
-EN = {}
-with open(Path(__file__).parents[2] / "sales_process" / "translations" / "en.csv", encoding="utf-8") as f:
-	for row in csv.reader(f):
-		if len(row) >= 2:
-			EN[row[0]] = row[1]
 
 FIRST_STAGE, SECOND_STAGE, THIRD_STAGE = "线索确认", "需求调研", "方案/演示"
 REASON = "决策人难以接触"
 ACTIVITIES = ("拜访客户", "电话沟通")
 AMOUNT = 88000
 MINUTES, COST = 45, 120
-
-
-def en(text: str) -> str:
-	"""What an English-speaking user sees for Chinese master data (translations/en.csv)."""
-	return EN.get(text, text)
-
-
-def need(story: dict, *keys):
-	missing = [k for k in keys if k not in story]
-	if missing:
-		pytest.skip(f"an earlier step failed (no {', '.join(missing)})")
-
-
-def db():
-	"""A fresh snapshot: the browser's requests committed on other connections."""
-	frappe.db.rollback()
-	return frappe.db
 
 
 def test_01_salesperson_logs_in_and_opens_workbench(open_as, cast, story):

@@ -10,21 +10,11 @@ import pytest
 
 import frappe
 
+from tests.e2e.story import db, need
+
 FORM = ".page-container:visible"
 DIALOG = ".modal.show"
 AMOUNT = 66000
-
-
-def need(story: dict, *keys):
-	missing = [k for k in keys if k not in story]
-	if missing:
-		pytest.skip(f"an earlier step failed (no {', '.join(missing)})")
-
-
-def db():
-	"""A fresh snapshot: the browser's requests committed on other connections."""
-	frappe.db.rollback()
-	return frappe.db
 
 
 @pytest.fixture(scope="module")
