@@ -165,7 +165,10 @@ def rows(actor, heading: str) -> list[list[str]]:
 
 def test_01_system_manager_sees_the_plan_before_anything_is_written(sysadmin, world, story):
 	expected = crm_migration.plan()
-	before = {dt: db().count(dt) for dt in ("Sales Opportunity", "Sales Lead", crm_migration.MAP)}
+	# counts, not absence: a run left on the site by an earlier session is not this test's business
+	before = {
+		dt: db().count(dt) for dt in ("Sales Opportunity", "Sales Lead", crm_migration.MAP, crm_migration.RUN)
+	}
 	admin = sysadmin
 	admin.open("crm-migration", reload=True)
 	admin.see("CRM Migration", f"{FORM} .page-title", "the page's title")
@@ -198,9 +201,8 @@ def test_01_system_manager_sees_the_plan_before_anything_is_written(sysadmin, wo
 		assert not {o.name for o in world.migrated} & set(skipped)
 	admin.shot("plan")
 	after = {dt: db().count(dt) for dt in before}
-	assert after == before  # reading the plan wrote nothing
+	assert after == before  # reading the plan wrote nothing, and started no run
 	assert not db().exists(crm_migration.MAP, {"source_name": ("in", [o.name for o in world.opportunities])})
-	assert not db().exists(crm_migration.RUN, {"status": ("in", ["Running", "Completed"])})
 	story["plan"] = expected
 
 
