@@ -19,6 +19,7 @@ LIMIT_NEAR_CONFISCATION = 20
 LIMIT_PIPELINE = 50
 LIMIT_APPOINTMENTS = 50
 LIMIT_LEADS = 20
+LIMIT_DECISIONS = 20
 
 
 @frappe.whitelist()
@@ -45,6 +46,7 @@ def get_workbench() -> dict:
 		"today": _today(user, day),
 		"forecast": _forecast(opp, user, probabilities) if can_read_opportunities else _empty_forecast(),
 		"leads": _leads(user, now) if frappe.has_permission("Sales Lead", "read") else _no_leads(),
+		"pending_decisions": _pending_decisions(user, now) if can_read_opportunities else [],
 	}
 
 
@@ -370,3 +372,13 @@ def _leads(user, now) -> dict:
 		"pool_count": cint(pool_count),
 		"can_claim": bool(mine),
 	}
+
+
+# --- a superior's pending decisions (K5) ---------------------------------------------------------------
+
+
+def _pending_decisions(user, now) -> list[dict]:
+	"""Confiscated opportunities and lost requests waiting for the user's decision, oldest first."""
+	from sales_process.domain import decisions
+
+	return decisions.pending(hierarchy.sales_person_of(user), now, LIMIT_DECISIONS)

@@ -258,6 +258,7 @@ REPORTS = {
 	"Contract Billing and Collection": row(DENY, DENY, OK, OK, DENY, DENY),
 	"Lead Source Analysis": row(OK, OK, OK, DENY, DENY, DENY),  # G8: counts within the caller's scope
 	"Lead Pool Statistics": row(OK, OK, OK, DENY, DENY, DENY),
+	"Manager Responsiveness": row(OK, OK, OK, DENY, DENY, DENY),  # K5: rows within the caller's scope
 }
 
 

@@ -120,6 +120,7 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 			<div class="sp-wb-grid">
 				${this.today_card(data.today)}
 				${this.forecast_card(data.forecast)}
+				${this.decisions_card(data.pending_decisions || [])}
 				${this.appointments_card(data.appointments)}
 				${this.celebrations_card(data.celebrations)}
 				${this.care_card(data.care_reminders || [])}
@@ -330,6 +331,44 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 			section(__("I could answer"), alerts.to_answer, true, __("Nothing waiting for your answer."));
 		const count = alerts.own.length + alerts.team.length + alerts.to_answer.length;
 		return this.card(__("Help Alerts"), count, body);
+	}
+
+	// --- a superior's pending decisions (K5) ------------------------------------------------
+
+	decisions_card(rows) {
+		// confiscated opportunities to keep, return or reassign and lost requests to approve or
+		// reject, the longest waiting first; hidden for those who have nothing to decide
+		if (!rows.length) return "";
+		const kinds = {
+			Confiscated: [__("Confiscated"), "red"],
+			"Lost Request": [__("Lost Request"), "orange"],
+		};
+		const body = rows
+			.map((row) => {
+				const [label, color] = kinds[row.kind] || [row.kind, "gray"];
+				const detail =
+					row.kind === "Lost Request"
+						? sales_process.esc(row.lost_reason || "")
+						: sales_process.esc(__("Keep it, return it or reassign it"));
+				return `<div class="sp-wb-row sp-wb-decision" data-opportunity="${sales_process.esc(
+					row.name
+				)}">
+					<div class="sp-wb-row-main">${this.badge(label, color)}
+						${this.link("Sales Opportunity", row.name)}
+						<span class="text-muted">· ${this.link("Customer", row.customer, row.customer_name)}</span>
+					</div>
+					<div class="sp-wb-row-meta">
+						${this.badge(__("Waiting {0} h", [row.age_hours]), row.age_hours > 24 ? "red" : "gray")}
+						${row.escalated ? this.badge(__("Escalated to you"), "purple") : ""}
+						${this.badge(__(row.stage || ""), "blue", __("Stage"))}
+						<span class="text-muted">${sales_process.esc(__("From {0}", [row.from_sales_person]))}</span>
+						<span class="text-muted">${this.money(row.amount, row.currency)}</span>
+					</div>
+					<div class="sp-wb-row-detail text-muted">${detail}</div>
+				</div>`;
+			})
+			.join("");
+		return this.card(__("Pending Decisions"), rows.length, body);
 	}
 
 	// --- leads (G5) ------------------------------------------------------------------------
