@@ -286,7 +286,7 @@ def summary(rows: list[dict]) -> list[dict]:
 	escalated = sum(r["escalated"] for r in rows)
 	return [
 		{"label": _("Confiscations Received"), "value": sum(r["received"] for r in rows), "datatype": "Int"},
-		{"label": _("Decided"), "value": decided, "datatype": "Int"},
+		{"label": _("Decided", context="Manager Responsiveness"), "value": decided, "datatype": "Int"},
 		{
 			"label": _("Overdue Again After a Decision"),
 			"value": round(100 * again / decided, 1) if decided else 0,
