@@ -22,6 +22,7 @@ fixtures = [
 	{"dt": "Sales Process Stage"},
 	{"dt": "Sales Activity Type"},
 	{"dt": "Help Alert Reason"},
+	{"dt": "Sales Lost Reason"},
 	{"dt": "Sales Lead Source"},
 ]
 before_uninstall = "sales_process.setup.install.before_uninstall"

@@ -149,3 +149,17 @@ def lead_log_has_permission(doc, ptype: str | None = None, user: str | None = No
 	row = frappe.db.get_value("Sales Lead", doc.lead, ["sales_person", "pool"], as_dict=True)
 	allowed = row and lead.can_access(row.sales_person, row.pool, ptype in READ_PTYPES, user)
 	return None if allowed else False
+
+
+# --- pipeline snapshots (K7): a row follows its person or team, as the opportunities it sums do ---
+
+
+def snapshot_query(user: str | None = None) -> str:
+	snap = frappe.qb.DocType("Sales Pipeline Snapshot")
+	return hierarchy.sql(opportunity_scope(user).criterion(snap.sales_person))
+
+
+def snapshot_has_permission(doc, ptype: str | None = None, user: str | None = None, debug=False):
+	if doc.is_new():
+		return None
+	return _allowed(opportunity_scope(user, ptype), doc.sales_person)

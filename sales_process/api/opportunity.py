@@ -27,8 +27,9 @@ def reassign_opportunity(name: str, sales_person: str, note: str | None = None) 
 
 
 @frappe.whitelist(methods=["POST"])
-def request_lost(name: str, reason: str) -> dict:
-	return opportunity.request_lost(name, reason).as_dict()
+def request_lost(name: str, reason: str, detail: str | None = None) -> dict:
+	"""`reason`: a Sales Lost Reason (K8); `detail`: an optional explanation."""
+	return opportunity.request_lost(name, reason, detail).as_dict()
 
 
 @frappe.whitelist(methods=["POST"])

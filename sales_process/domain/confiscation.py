@@ -24,7 +24,7 @@ from frappe import _
 from frappe.query_builder import Case
 from frappe.utils import cint, format_datetime, now_datetime
 
-from sales_process.domain import deadlines, hierarchy
+from sales_process.domain import deadlines, hierarchy, lost_reasons
 from sales_process.domain.bulk import insert_autoincrement
 from sales_process.domain.notify import Digest
 from sales_process.domain.settings import get_settings
@@ -349,7 +349,15 @@ def escalate_lost_requests(commit: bool = True) -> dict:
 	for batch in _batches(candidates):
 		rows = (
 			frappe.qb.from_(o)
-			.select(o.name, o.sales_person, o.stage, o.customer_name, o.lost_reason, o.lost_requested_at)
+			.select(
+				o.name,
+				o.sales_person,
+				o.stage,
+				o.customer_name,
+				o.lost_reason,
+				o.lost_detail,
+				o.lost_requested_at,
+			)
 			.where(o.name.isin(batch) & due)
 			.for_update(skip_locked=True)
 			.run(as_dict=True)
@@ -386,7 +394,7 @@ def _escalate(rows, targets: dict[str, str], now, digest: Digest):
 				r.sales_person,
 				targets[r.name],
 				0,  # not a stage move
-				r.lost_reason,
+				lost_reasons.note(r.lost_reason, r.lost_detail),
 			)
 			for r in rows
 		],

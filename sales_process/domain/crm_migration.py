@@ -24,7 +24,7 @@ from frappe import _
 from frappe.query_builder import Case
 from frappe.utils import cint, flt, get_datetime, getdate, now_datetime
 
-from sales_process.domain import hierarchy, lead, normalize
+from sales_process.domain import hierarchy, lead, lost_reasons, normalize
 from sales_process.domain.bulk import insert_autoincrement, insert_rows, series_names
 from sales_process.domain.opportunity import enter_stage
 from sales_process.domain.stages import stored_stages
@@ -560,8 +560,9 @@ def _opportunities(ctx: Context, rows: list[dict]) -> list[dict]:
 			(r.sales_stage if how in ("mapping", "probability", "first") else r.status, how, stage.name)
 		] += 1
 		lost = [x for x in reasons.get(r.name, []) if x]
-		if r.order_lost_reason:
-			lost.append(r.order_lost_reason)
+		# K8: the first of its lost reasons is the Link (an entry of the list, `_write_opportunities`);
+		# further reasons and the free-text detail go to lost_detail; a detail alone is "Other"
+		detail = "; ".join([*lost[1:], *([r.order_lost_reason] if r.order_lost_reason else [])])
 		entered = ctx.now if status == "Open" else get_datetime(r.modified)
 		targets.append(
 			{
@@ -581,7 +582,8 @@ def _opportunities(ctx: Context, rows: list[dict]) -> list[dict]:
 				"territory": r.territory or customer.territory,
 				"customer_group": r.customer_group or customer.customer_group,
 				"lost_requested": 0,
-				"lost_reason": "; ".join(lost) or None,
+				"lost_reason": lost[0] if lost else lost_reasons.OTHER if detail else None,
+				"lost_detail": detail or None,
 			}
 		)
 		if status == "Open":
@@ -595,7 +597,7 @@ OPPORTUNITY_COLUMNS = [
 	"name", "creation", "modified", "owner", "modified_by", "docstatus", "idx", "naming_series",
 	"customer", "customer_name", "contact", "company", "status", "sales_person", "stage",
 	"stage_entered_at", "stage_due_at", "probability", "reminded_for_due", "amount", "currency",
-	"expected_close_date", "territory", "customer_group", "lost_requested", "lost_reason",
+	"expected_close_date", "territory", "customer_group", "lost_requested", "lost_reason", "lost_detail",
 ]  # fmt: skip
 LOG_COLUMNS = [
 	"creation", "modified", "owner", "modified_by", "docstatus", "idx", "opportunity", "action", "at",
@@ -606,6 +608,9 @@ LOG_COLUMNS = [
 def _write_opportunities(ctx: Context, targets: list[dict]) -> dict[str, str]:
 	user = frappe.session.user
 	note = _("Migrated from ERPNext Opportunity {0}")
+	stored = lost_reasons.ensure({t["lost_reason"] for t in targets if t["lost_reason"]})
+	for t in targets:
+		t["lost_reason"] = stored.get(t["lost_reason"])
 	_insert_new(ctx, "Sales Opportunity", OPPORTUNITY_COLUMNS, targets)
 	logs = [
 		(ctx.now, ctx.now, user, user, 0, 0, t["name"], "Import", ctx.now, user, t["stage"],

@@ -49,7 +49,7 @@ class Scope:
 	def members(self):
 		"""The names of the nodes in scope, as a subquery (not for an unrestricted scope)."""
 		node = frappe.qb.DocType(self.tree)
-		return frappe.qb.from_(node).select(node.name).where((node.lft >= self.lft) & (node.rgt <= self.rgt))
+		return frappe.qb.from_(node).select(node.name).where(within(node, self.lft, self.rgt))
 
 	def criterion(self, field):
 		"""`field` (a column linking to `tree`) in scope, as a frappe.qb criterion; None when
@@ -69,6 +69,13 @@ class Scope:
 		"""The criterion as SQL (for permission_query_conditions); "" when unrestricted. `column` is
 		a frappe.qb field or an SQL column such as "`tabX`.`sales_person`"."""
 		return sql(self.criterion(LiteralValue(column) if isinstance(column, str) else column))
+
+
+def within(node, lft, rgt):
+	"""`node` (a tree table) lies in the subtree bounded by `lft`..`rgt`: numbers (one subtree), or
+	another tree table's columns, which joins each node to every ancestor of it (set-based
+	roll-ups)."""
+	return (node.lft >= lft) & (node.rgt <= rgt)
 
 
 EVERYONE = Scope(unrestricted=True)

@@ -12,7 +12,7 @@ import frappe
 from frappe import _
 from frappe.utils import cstr, formatdate, getdate, today
 
-from sales_process.domain import hierarchy
+from sales_process.domain import hierarchy, lost_reasons
 from sales_process.domain import opportunity as opp
 
 IMPORT_ROLES = frozenset({"Sales Manager", "System Manager"})
@@ -77,6 +77,9 @@ def prepare_opportunity(doc):
 		)
 	if row.is_lost and not cstr(doc.lost_reason).strip():
 		frappe.throw(_("A lost opportunity needs its lost reason."), frappe.MandatoryError)
+	# K8: an enabled entry of the Sales Lost Reason list, and an optional explanation
+	reason = lost_reasons.check(doc.lost_reason) if row.is_lost else None
+	detail = lost_reasons.clean_detail(doc.lost_detail) if row.is_lost else None
 	if not doc.currency:
 		doc.currency = frappe.get_cached_value("Company", doc.company, "default_currency")
 
@@ -86,7 +89,8 @@ def prepare_opportunity(doc):
 			"status": "Won" if row.is_won else "Lost" if row.is_lost else "Open",
 			"previous_sales_person": None,
 			"lost_requested": 0,
-			"lost_reason": cstr(doc.lost_reason).strip()[: opp.MAX_REASON] if row.is_lost else None,
+			"lost_reason": reason,
+			"lost_detail": detail,
 			"lost_requested_by": None,
 			"lost_requested_at": None,
 		}

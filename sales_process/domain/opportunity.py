@@ -14,7 +14,7 @@ import frappe
 from frappe import _
 from frappe.utils import cstr, flt, get_datetime, getdate, now_datetime, today
 
-from sales_process.domain import hierarchy, normalize
+from sales_process.domain import hierarchy, lost_reasons, normalize
 from sales_process.domain.deadlines import days_in_stage, due_at
 from sales_process.domain.stages import StageRow, stored_stages
 
@@ -31,6 +31,7 @@ PROTECTED_FIELDS = (
 	"reminded_for_due",
 	"lost_requested",
 	"lost_reason",
+	"lost_detail",
 	"lost_requested_by",
 	"lost_requested_at",
 )
@@ -308,6 +309,7 @@ def prepare_new(doc):
 			"previous_sales_person": None,
 			"lost_requested": 0,
 			"lost_reason": None,
+			"lost_detail": None,
 			"lost_requested_by": None,
 			"lost_requested_at": None,
 		}
@@ -462,32 +464,31 @@ def advance(name: str, to_stage: str, evidence=None):
 # --- O3: closing as lost ---------------------------------------------------------------------------
 
 
-def request_lost(name: str, reason: str):
+def request_lost(name: str, reason: str, detail: str | None = None):
+	"""O3 / K8: the owner asks to close as lost, with a reason from the Sales Lost Reason list and an
+	optional explanation; the superior decides."""
 	doc = load(name)
 	_require_open(doc)
-	reason = cstr(reason).strip()
-	if not reason:
-		frappe.throw(_("A reason is required to close an opportunity as lost."), frappe.MandatoryError)
-	if len(reason) > MAX_REASON:
-		frappe.throw(
-			_("The reason is longer than {0} characters.").format(MAX_REASON), frappe.ValidationError
-		)
+	reason = lost_reasons.check(reason)
+	detail = lost_reasons.clean_detail(detail)
 	if doc.lost_requested:
 		frappe.throw(_("Closing {0} as lost is already requested.").format(doc.name), ProcessError)
 	changes = {
 		"lost_requested": 1,
 		"lost_reason": reason,
+		"lost_detail": detail,
 		"lost_requested_by": frappe.session.user,
 		"lost_requested_at": now_datetime(),
 	}
-	_transition(doc, "Lost Requested", changes, note=reason)
+	note = lost_reasons.note(reason, detail)
+	_transition(doc, "Lost Requested", changes, note=note)
 	from sales_process.domain.notify import notify_sales_person
 
 	notify_sales_person(
 		hierarchy.superior_of(doc.sales_person),
 		doc,
 		_("{0} asks to close {1} ({2}) as lost: {3}").format(
-			doc.sales_person, doc.name, doc.customer_name, reason
+			doc.sales_person, doc.name, doc.customer_name, note
 		),
 	)
 	return doc
@@ -510,7 +511,7 @@ def approve_lost(name: str):
 	_check_approver(doc, frappe.session.user)
 	changes = enter_stage(terminal_stage("is_lost"))
 	changes["status"] = "Lost"
-	return _transition(doc, "Lost", changes, note=doc.lost_reason)
+	return _transition(doc, "Lost", changes, note=lost_reasons.note(doc.lost_reason, doc.lost_detail))
 
 
 def reject_lost(name: str, note: str | None = None):

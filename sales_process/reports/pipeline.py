@@ -13,6 +13,8 @@ Manager see all, and so do accountants, who read every opportunity.
 - `forecast` (R2): open weighted pipeline by expected-close month and owner or territory, split into
   Commit / Best Case / Pipeline, Won as Closed, against ERPNext targets; optionally with stage
   probabilities calibrated from the company's own history (`calibrate`, a pure function).
+- `trend` (K7): the forecast's other view, the open and weighted pipeline per day from the daily
+  snapshots (`domain.pipeline_snapshot`), and how it moved since the period's first day.
 - `stage_duration` (R3): time in each stage, overdue and confiscation rates.
 - `contract_billing` (R4): per contract — ordered, invoiced, collected, outstanding, overdue.
 """
@@ -38,7 +40,7 @@ from frappe.utils import (
 	today,
 )
 
-from sales_process.domain import deadlines, hierarchy, weighted
+from sales_process.domain import deadlines, hierarchy, pipeline_snapshot, weighted
 from sales_process.domain.stages import stored_stages as stages
 from sales_process.permissions import opportunity_scope
 
@@ -49,6 +51,7 @@ CATEGORIES = ("commit", "best_case", "pipeline")
 # calibration: fewer closed opportunities than this from a stage → keep the configured probability
 CALIBRATION_MIN_SAMPLES = 5
 FORECAST_MONTHS = 6  # default forecast window: this month and the next five
+TREND_DAYS = 90  # K7: default trend window, the snapshot days up to today
 FORECAST_GROUPINGS = ("Sales Person", "Territory")
 FUNNEL_CHART_MEASURES = ("Amount", "Count")
 CHART_TOP = 20  # R4 chart: the contracts with the largest invoiced amount
@@ -612,6 +615,87 @@ def forecast_chart(result: frappe._dict) -> dict:
 		"data": {"labels": months, "datasets": datasets},
 		"type": "axis-mixed",
 		"barOptions": {"stacked": 1},
+	}
+
+
+# --- K7: the forecast's trend, from the daily pipeline snapshots ------------------------------------
+
+
+def trend_range(from_date=None, to_date=None) -> tuple:
+	"""Snapshot days: default the TREND_DAYS up to today."""
+	end = getdate(to_date) if to_date else getdate(today())
+	start = getdate(from_date) if from_date else add_days(end, 1 - TREND_DAYS)
+	if start > end:
+		frappe.throw(
+			_("From Date {0} is after To Date {1}.").format(format_date(start), format_date(end)),
+			frappe.ValidationError,
+		)
+	return start, end
+
+
+def trend(filters=None, user: str | None = None) -> frappe._dict:
+	"""The open and weighted pipeline per snapshot day (K7) from trend_from to trend_to, for the
+	company and the sales person (with subtree) filtered, within the user's scope (the forecast's);
+	weighted_change / open_change: against the period's first snapshot day. Amounts are summed
+	across currencies, as the forecast sums them. Returns rows, start, end, change."""
+	f = _filters(filters)
+	start, end = trend_range(f.trend_from, f.trend_to)
+	days = pipeline_snapshot.trend(
+		start, end, company=f.company, sales_person=f.sales_person, scope=opportunity_scope(user)
+	)
+	currency = currency_of(f.company)
+	rows = []
+	for d in days:
+		rows.append(
+			{
+				"snapshot_date": d.snapshot_date,
+				"open_count": cint(d.open_count),
+				"open_amount": _round(d.open_amount),
+				"weighted_amount": _round(d.weighted_amount),
+				"won_amount": _round(d.won_amount),
+				"currency": currency,
+			}
+		)
+	for r in rows:
+		r["weighted_change"] = _round(r["weighted_amount"] - rows[0]["weighted_amount"])
+		r["open_change"] = _round(r["open_amount"] - rows[0]["open_amount"])
+	return frappe._dict(rows=rows, start=start, end=end, change=trend_change(rows), currency=currency)
+
+
+def trend_change(rows: list[dict]) -> frappe._dict:
+	"""First and last snapshot day of the period and how the pipeline moved between them (value and
+	% of the first day; no % from an empty first day)."""
+	if not rows:
+		return frappe._dict()
+	first, last = rows[0], rows[-1]
+	return frappe._dict(
+		first_date=first["snapshot_date"],
+		last_date=last["snapshot_date"],
+		weighted_start=first["weighted_amount"],
+		weighted_end=last["weighted_amount"],
+		weighted_change=_round(last["weighted_amount"] - first["weighted_amount"]),
+		weighted_change_pct=_rate(
+			last["weighted_amount"] - first["weighted_amount"], first["weighted_amount"]
+		),
+		open_start=first["open_amount"],
+		open_end=last["open_amount"],
+		open_change=_round(last["open_amount"] - first["open_amount"]),
+		open_change_pct=_rate(last["open_amount"] - first["open_amount"], first["open_amount"]),
+	)
+
+
+def trend_chart(rows: list[dict]) -> dict:
+	"""Weighted and open pipeline per snapshot day, as lines."""
+	return {
+		"data": {
+			"labels": [str(r["snapshot_date"]) for r in rows],
+			"datasets": [
+				{"name": _("Weighted Pipeline"), "values": [r["weighted_amount"] for r in rows]},
+				{"name": _("Open Amount"), "values": [r["open_amount"] for r in rows]},
+			],
+		},
+		"type": "line",
+		"lineOptions": {"regionFill": 1, "hideDots": 1},
 	}
 
 

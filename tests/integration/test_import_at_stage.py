@@ -101,7 +101,7 @@ def test_a_managers_import_brings_opportunities_in_at_their_stage_and_owner(worl
 		OPP_HEADER,
 		[c_open, world.company, second.name, rep, 52000, future, ""],
 		[c_won, world.company, won.name, other, 81000, past, ""],
-		[c_lost, world.company, lost.name, rep, 9000, past, "价格太高"],
+		[c_lost, world.company, lost.name, rep, 9000, past, "Price"],
 		[c_open, world.company, open_[0].name, other, 1000, future, ""],  # O2: rep holds c_open
 		[c_bad, world.company, second.name, other, 1000, past, ""],  # open, but closing in the past
 		[c_bad, world.company, lost.name, other, 1000, past, ""],  # lost without a reason
@@ -126,7 +126,7 @@ def test_a_managers_import_brings_opportunities_in_at_their_stage_and_owner(worl
 	assert imported.stage_due_at == due_at(imported.stage_entered_at, second.time_limit_days)
 	assert (closed_won.status, closed_won.probability, closed_won.stage_due_at) == ("Won", 100, None)
 	assert getdate(closed_won.expected_close_date) == getdate(past)
-	assert (closed_lost.status, closed_lost.stage, closed_lost.lost_reason) == ("Lost", lost.name, "价格太高")
+	assert (closed_lost.status, closed_lost.stage, closed_lost.lost_reason) == ("Lost", lost.name, "Price")
 	for doc in (imported, closed_won, closed_lost):
 		# exactly one Import row: the record's history starts where the import put it
 		assert _stage_logs(doc.name) == [

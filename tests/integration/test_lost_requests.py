@@ -32,7 +32,7 @@ def settings():
 
 def request_lost(factory, sales_person: str, name: str):
 	frappe.set_user(factory.user_of(sales_person))
-	api.request_lost(name, "客户预算取消")
+	api.request_lost(name, "No Budget", "客户预算取消")
 	frappe.set_user("Administrator")
 
 
@@ -54,7 +54,7 @@ def test_an_undecided_request_escalates_to_the_next_superior_once(factory, setti
 		["from_sales_person", "to_sales_person", "note"],
 	)
 	assert [(r.from_sales_person, r.to_sales_person) for r in logs] == [(team.rep, team.head)]
-	assert logs[0].note == "客户预算取消"
+	assert logs[0].note == "No Budget: 客户预算取消"  # the request's reason and detail
 	assert notifications(doc.name, head_user)
 	# the next superior may decide
 	frappe.set_user(head_user)

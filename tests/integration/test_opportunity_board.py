@@ -88,7 +88,7 @@ def setup(factory):
 	rep_lost = factory.opportunity(team.rep, amount=99999)
 
 	frappe.set_user(user["rep"])
-	domain.request_lost(rep_lost.name, "budget cancelled")
+	domain.request_lost(rep_lost.name, "No Budget", "budget cancelled")
 	frappe.set_user(user["lead"])
 	domain.approve_lost(rep_lost.name)
 	frappe.set_user("Administrator")
@@ -210,7 +210,7 @@ def test_cards_are_most_urgent_first_and_carry_the_markers(factory, monkeypatch)
 		frappe.db.set_value(OPP, name, "stage_due_at", due, update_modified=False)
 	frappe.db.set_value(OPP, names[0], "previous_sales_person", team.rep2, update_modified=False)
 	frappe.set_user(rep)
-	domain.request_lost(names[3], "no budget")
+	domain.request_lost(names[3], "No Budget")
 	frappe.set_user("Administrator")
 	frappe.local.request_cache.clear()
 

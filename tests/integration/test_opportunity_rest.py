@@ -161,7 +161,12 @@ def test_lost_needs_a_reason_and_the_superiors_approval(world):
 	r = world["rep_a1"].call(f"{API}.approve_lost", name=name)
 	assert r.status_code == 417 and "Nobody has asked" in message(r)
 
-	assert world["rep_a1"].call(f"{API}.request_lost", name=name, reason="预算取消").status_code == 200
+	assert (
+		world["rep_a1"]
+		.call(f"{API}.request_lost", name=name, reason="No Budget", detail="预算取消")
+		.status_code
+		== 200
+	)
 	# the owner cannot approve their own request, nor can a peer or someone in another subtree
 	for who in ("rep_a1", "rep_a2", "lead_b"):
 		r = world[who].call(f"{API}.approve_lost", name=name)
@@ -182,7 +187,7 @@ def test_lost_needs_a_reason_and_the_superiors_approval(world):
 
 def test_a_rejected_lost_request_reopens_work(world):
 	name = create(world, "rep_a2", world.customer())["name"]
-	world["rep_a2"].call(f"{API}.request_lost", name=name, reason="客户失联")
+	world["rep_a2"].call(f"{API}.request_lost", name=name, reason="Lost Contact", detail="客户失联")
 	r = world["rep_a2"].call(f"{API}.advance_stage", name=name, to_stage=SECOND, evidence=FIRST_EVIDENCE)
 	assert r.status_code == 417 and "waiting for approval" in message(r)
 	assert world["head"].call(f"{API}.reject_lost", name=name, note="继续跟进").status_code == 200

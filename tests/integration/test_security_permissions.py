@@ -123,6 +123,16 @@ EXPECTED = {
 		"print": row(OK, OK, OK, DENY, DENY, DENY),
 		"report": row(OK, OK, OK, DENY, DENY, DENY),
 	},
+	"Sales Lost Reason": {  # K8: Sales Managers maintain the list, Sales Users choose from it
+		"read": row(OK, OK, OK, DENY, DENY, DENY),
+		"list": row(OK, OK, OK, DENY, DENY, DENY),
+		"create": row(DENY, DENY, OK, DENY, DENY, DENY),
+		"write": row(DENY, DENY, OK, DENY, DENY, DENY),
+		"delete": row(DENY, DENY, OK, DENY, DENY, DENY),
+		"export": row(DENY, DENY, OK, DENY, DENY, DENY),
+		"print": row(OK, OK, OK, DENY, DENY, DENY),
+		"report": row(OK, OK, OK, DENY, DENY, DENY),
+	},
 	"Sales Lead": {  # G5 / A1: held by rep_a1; A2 / K4: Sales Users export no lead lists
 		"read": row(OK, DENY, OK, DENY, DENY, DENY),
 		"list": row(OK, HIDDEN, OK, DENY, DENY, DENY),
@@ -258,6 +268,7 @@ REPORTS = {
 	"Contract Billing and Collection": row(DENY, DENY, OK, OK, DENY, DENY),
 	"Lead Source Analysis": row(OK, OK, OK, DENY, DENY, DENY),  # G8: counts within the caller's scope
 	"Lead Pool Statistics": row(OK, OK, OK, DENY, DENY, DENY),
+	"Lost Reason Analysis": row(OK, OK, OK, DENY, DENY, DENY),  # K8: within the caller's scope
 	"Manager Responsiveness": row(OK, OK, OK, DENY, DENY, DENY),  # K5: rows within the caller's scope
 }
 
@@ -325,6 +336,7 @@ def sample(world):
 		"Sales Process Stage": "线索确认",
 		"Sales Activity Type": "电话沟通",
 		"Help Alert Reason": "其他",
+		"Sales Lost Reason": "Other",
 		"Sales Lead": lead,
 		"Sales Lead Log": frappe.get_all("Sales Lead Log", {"lead": lead}, pluck="name")[0],
 		"Sales Lead Pool": settings.get("default_lead_pool"),
@@ -344,7 +356,7 @@ def sample(world):
 		frappe.db.delete(doctype, {"name": ("like", f"%{tag}%")})
 	for name in frappe.get_all("Experience Entry", {"title": ("like", f"%{tag}%")}, pluck="name"):
 		frappe.db.delete("Experience Entry", name)
-	for doctype in ("Sales Activity Type", "Help Alert Reason"):
+	for doctype in ("Sales Activity Type", "Help Alert Reason", "Sales Lost Reason"):
 		for name in frappe.get_all(doctype, {"name": ("like", f"%{tag}%")}, pluck="name"):
 			frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
 	frappe.db.delete("Help Alert", {"name": alert})
@@ -360,6 +372,7 @@ def _throwaway(sample, doctype: str, who: str) -> str:
 	fields = {
 		"Sales Activity Type": {"activity_name": name, "score": 1},
 		"Help Alert Reason": {"reason_name": name},
+		"Sales Lost Reason": {"lost_reason": name},
 		"Experience Entry": {"title": name, "problem": "p", "solution": "s"},
 		"Sales Lead Pool": {"pool_name": name},
 		"Sales Lead Source": {"source_name": name, "score": 1},
@@ -389,6 +402,7 @@ def _create_payload(world, sample, doctype: str, who: str) -> dict:
 		"Sales Process Stage": lambda: {"stage_name": f"matrix {tag}", "sequence": 10, "probability": 50},
 		"Sales Activity Type": lambda: {"activity_name": f"matrix {tag}", "score": 1},
 		"Help Alert Reason": lambda: {"reason_name": f"matrix {tag}"},
+		"Sales Lost Reason": lambda: {"lost_reason": f"matrix {tag}"},
 		"Sales Lead": lambda: {"company_name": f"matrix {tag}", "sales_person": world.sp["rep_a1"]},
 		"Sales Lead Log": lambda: {"lead": sample.lead, "action": "Claim", "at": "2026-01-01 00:00:00"},
 		"Sales Lead Pool": lambda: {"pool_name": f"matrix {tag}"},
@@ -412,6 +426,7 @@ WRITES = {
 	"Sales Process Stage": {"probability": 150},  # P2: 0–100
 	"Sales Activity Type": {"score": 2},
 	"Help Alert Reason": {},
+	"Sales Lost Reason": {"description": "matrix"},
 	"Sales Lead": {"notes": "matrix"},
 	"Sales Lead Log": {"reason": "matrix"},
 	"Sales Lead Pool": {"description": "matrix"},
@@ -452,6 +467,7 @@ def attempt(world, clients, sample, doctype: str, op: str, who: str):
 	if op in ("write", "delete") and doctype in (
 		"Sales Activity Type",
 		"Help Alert Reason",
+		"Sales Lost Reason",
 		"Experience Entry",
 		"Sales Lead Pool",
 		"Sales Lead Source",

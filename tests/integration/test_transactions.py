@@ -127,7 +127,7 @@ def test_a_lost_quotation_of_an_opportunity_already_asked_lost_tells_nothing(dea
 	from sales_process.api import opportunity as api
 
 	frappe.set_user(deal.user)
-	api.request_lost(deal.opp, "预算取消")
+	api.request_lost(deal.opp, "No Budget", "预算取消")
 	frappe.set_user("Administrator")
 	q = quotation(deal)
 	q.submit()

@@ -470,12 +470,20 @@ Object.assign(sales_process.sales_opportunity, {
 			fields: [
 				{
 					fieldname: "reason",
-					fieldtype: "Small Text",
-					label: __("Reason"),
+					fieldtype: "Link",
+					options: "Sales Lost Reason",
+					label: __("Lost Reason"),
 					reqd: 1,
+					get_query: () => ({ filters: { enabled: 1 } }),
 					description: __(
 						"Your superior decides whether the opportunity is closed as lost."
 					),
+				},
+				{
+					fieldname: "detail",
+					fieldtype: "Small Text",
+					label: __("Lost Reason Detail"),
+					description: __("Optional: what happened, in your own words."),
 				},
 			],
 			primary_action_label: __("Request"),
@@ -488,7 +496,7 @@ Object.assign(sales_process.sales_opportunity, {
 				me.run(
 					frm,
 					"request_lost",
-					{ reason: reason },
+					{ reason: reason, detail: (values.detail || "").trim() },
 					__("Request to close as lost sent for approval"),
 					dialog
 				);
@@ -497,14 +505,19 @@ Object.assign(sales_process.sales_opportunity, {
 		dialog.show();
 	},
 
+	// K8: the list entry (translated) and the owner's explanation, escaped for HTML
+	lost_reason_text(frm) {
+		const reason = frm.doc.lost_reason ? __(frm.doc.lost_reason) : "";
+		const text = [reason, frm.doc.lost_detail].filter(Boolean).join(": ");
+		return sales_process.esc(text);
+	},
+
 	approve_lost(frm) {
 		const me = sales_process.sales_opportunity;
 		if (!me.ensure_saved(frm)) return;
 
 		frappe.confirm(
-			__("Close this opportunity as lost? Reason: {0}", [
-				sales_process.esc(frm.doc.lost_reason),
-			]),
+			__("Close this opportunity as lost? Reason: {0}", [me.lost_reason_text(frm)]),
 			() => me.run(frm, "approve_lost", {}, __("Opportunity closed as lost"))
 		);
 	},
@@ -550,9 +563,7 @@ frappe.ui.form.on("Sales Opportunity", {
 
 		if (frm.doc.status === "Open" && frm.doc.lost_requested) {
 			frm.dashboard.set_headline_alert(
-				__("Waiting for approval to close as lost: {0}", [
-					sales_process.esc(frm.doc.lost_reason),
-				]),
+				__("Waiting for approval to close as lost: {0}", [me.lost_reason_text(frm)]),
 				"orange"
 			);
 		}

@@ -3,11 +3,16 @@
 """Sales Forecast (R2): the weighted open pipeline by expected-close month and owner or territory,
 split into Commit / Best Case / Pipeline, with the month's won amount (Closed) and the ERPNext
 targets; optionally with stage probabilities calibrated from the company's own history. The numbers
-come from sales_process.reports.pipeline."""
+come from sales_process.reports.pipeline.
+
+"Show: Trend" (K7) turns it into the pipeline's history instead: one row per day of the daily
+snapshots in the trend period, the weighted and open pipeline as lines, and the change since the
+period's first day in the summary. The expected-close filters do not apply to it (a snapshot keeps
+no close months), company and sales person (with team) do."""
 
 import frappe
 from frappe import _
-from frappe.utils import escape_html, flt
+from frappe.utils import escape_html, flt, format_date
 
 from sales_process.reports import pipeline
 
@@ -15,6 +20,8 @@ from sales_process.reports import pipeline
 @frappe.read_only()
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
+	if filters.show == "Trend":
+		return trend(filters)
 	result = pipeline.forecast(filters)
 	return (
 		columns(result.group_by),
@@ -104,6 +111,92 @@ def columns(group_by: str) -> list[dict]:
 			{"fieldname": field, "label": label, "fieldtype": "Currency", "options": "currency", "width": 130}
 			for field, label in money
 		),
+		{
+			"fieldname": "currency",
+			"label": _("Currency"),
+			"fieldtype": "Link",
+			"options": "Currency",
+			"hidden": 1,
+		},
+	]
+
+
+def trend(filters):
+	result = pipeline.trend(filters)
+	return (
+		trend_columns(),
+		result.rows,
+		trend_note(result),
+		pipeline.trend_chart(result.rows),
+		trend_summary(result),
+	)
+
+
+def trend_note(result) -> str:
+	if not result.rows:
+		return "<p>{}</p>".format(
+			_("No pipeline snapshot between {0} and {1}: the daily snapshot job writes one a day.").format(
+				format_date(result.start), format_date(result.end)
+			)
+		)
+	return "<p>{}</p>".format(
+		_("Pipeline as the daily snapshots recorded it, {0} to {1}; changes against {0}.").format(
+			format_date(result.change.first_date), format_date(result.change.last_date)
+		)
+	)
+
+
+def trend_summary(result) -> list[dict]:
+	c = result.change
+	if not c:
+		return []
+
+	def money(label, value, color):
+		return {
+			"label": label,
+			"value": value,
+			"datatype": "Currency",
+			"currency": result.currency,
+			"indicator": color,
+		}
+
+	def change(label, value, color):
+		return {"label": label, "value": value, "datatype": "Percent", "indicator": color}
+
+	def color(value):
+		return "Green" if flt(value) >= 0 else "Red"
+
+	items = [
+		money(_("Weighted Pipeline at Start"), c.weighted_start, "Grey"),
+		money(_("Weighted Pipeline Now"), c.weighted_end, "Blue"),
+		money(_("Weighted Change since Start"), c.weighted_change, color(c.weighted_change)),
+	]
+	if c.weighted_change_pct is not None:
+		items.append(change(_("Weighted Change %"), c.weighted_change_pct, color(c.weighted_change)))
+	items.append(money(_("Open Amount Change since Start"), c.open_change, color(c.open_change)))
+	if c.open_change_pct is not None:
+		items.append(change(_("Open Amount Change %"), c.open_change_pct, color(c.open_change)))
+	return items
+
+
+def trend_columns() -> list[dict]:
+	def money(fieldname, label):
+		return {
+			"fieldname": fieldname,
+			"label": label,
+			"fieldtype": "Currency",
+			"options": "currency",
+			"width": 150,
+		}
+
+	return [
+		{"fieldname": "snapshot_date", "label": _("Snapshot Date"), "fieldtype": "Date", "width": 110},
+		{"fieldname": "open_count", "label": _("Open Opportunities"), "fieldtype": "Int", "width": 100},
+		money("open_amount", _("Open Amount")),
+		money("weighted_amount", _("Weighted Pipeline")),
+		money("weighted_change", _("Weighted Change since Start")),
+		money("open_change", _("Open Amount Change since Start")),
+		money("won_amount", _("Won Amount This Month")),
 		{
 			"fieldname": "currency",
 			"label": _("Currency"),
