@@ -46,11 +46,13 @@ DECLINING = "销售 赵磊"  # whose effort falls in the last two weeks (early w
 SERVICE_ITEM = "实施服务"
 LOG_DAYS = 91
 
-LOST_REASONS = [
-	"客户预算被砍，项目取消",
-	"竞争对手报价低30%，客户选择了对方",
-	"Customer postponed the project indefinitely",
-	"决策人离职，新负责人不认可方案",
+LOST_REASONS = [  # (Sales Lost Reason, the owner's detail), K8
+	("No Budget", "客户预算被砍，项目取消"),
+	("Competitor", "竞争对手报价低30%，客户选择了对方"),
+	("Timing", "Customer postponed the project indefinitely"),
+	("Lost Contact", "决策人离职，新负责人不认可方案"),
+	("Price", "报价超出客户预期 40%，对方只接受分期"),
+	("Product Fit", "客户要求私有化部署并对接 SAP，标准方案不支持"),
 ]
 ALERT_TEXTS = [
 	("竞争对手低价", "竞争对手报价比我们低 25%，客户要求我们跟价，怎么守住价格？"),
@@ -340,7 +342,7 @@ class _Demo:
 				doc = opp.advance(doc.name, won.name, self.evidence(doc.stage))
 				self.won.append(doc.name)
 			if target in ("LOST", "LOST-PENDING"):
-				opp.request_lost(doc.name, self.rng.choice(LOST_REASONS))
+				opp.request_lost(doc.name, *self.rng.choice(LOST_REASONS))
 				if target == "LOST":
 					self.as_user(self.parent[leaf])
 					opp.approve_lost(doc.name)
