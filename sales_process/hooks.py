@@ -37,6 +37,7 @@ permission_query_conditions = {
 	"Experience Entry": "sales_process.permissions.experience_query",
 	"Sales Lead": "sales_process.permissions.lead_query",
 	"Sales Lead Log": "sales_process.permissions.lead_log_query",
+	"Sales Pipeline Snapshot": "sales_process.permissions.snapshot_query",
 }
 has_permission = {
 	"Sales Opportunity": "sales_process.permissions.opportunity_has_permission",
@@ -46,6 +47,7 @@ has_permission = {
 	"Experience Entry": "sales_process.permissions.experience_has_permission",
 	"Sales Lead": "sales_process.permissions.lead_has_permission",
 	"Sales Lead Log": "sales_process.permissions.lead_log_has_permission",
+	"Sales Pipeline Snapshot": "sales_process.permissions.snapshot_has_permission",
 }
 
 doc_events = {
@@ -119,5 +121,9 @@ scheduler_events = {
 		"sales_process.scheduled.pool.return_stale_leads",
 	],
 	# C1/C2: revisit, anniversary and birthday ToDos, once a day
-	"daily_long": ["sales_process.scheduled.care.send_care_reminders"],
+	"daily_long": [
+		"sales_process.scheduled.care.send_care_reminders",
+		# K7: today's person and team pipeline snapshot (set-based, replaces the day)
+		"sales_process.scheduled.pipeline.take_snapshot",
+	],
 }
