@@ -10,7 +10,7 @@ from frappe.query_builder import Order
 from frappe.query_builder.functions import Coalesce, Count, Sum
 from frappe.utils import add_days, cint, flt, getdate, now_datetime, today
 
-from sales_process.domain import care_reminders, deadlines, hierarchy, weighted
+from sales_process.domain import care_reminders, daily_standard, deadlines, hierarchy, silence, weighted
 from sales_process.domain.settings import get_settings
 
 APPOINTMENT_DAYS = 7
@@ -20,6 +20,9 @@ LIMIT_PIPELINE = 50
 LIMIT_APPOINTMENTS = 50
 LIMIT_LEADS = 20
 LIMIT_DECISIONS = 20
+STANDARD_DAYS = 30  # K6: the days below the daily standard over the last 30 days, to yesterday
+LIMIT_BELOW = 10
+LIMIT_SILENT = 20
 
 
 @frappe.whitelist()
@@ -47,6 +50,8 @@ def get_workbench() -> dict:
 		"forecast": _forecast(opp, user, probabilities) if can_read_opportunities else _empty_forecast(),
 		"leads": _leads(user, now) if frappe.has_permission("Sales Lead", "read") else _no_leads(),
 		"pending_decisions": _pending_decisions(user, now) if can_read_opportunities else [],
+		"daily_standard": _daily_standard(user, day),
+		"silent_opportunities": _silent(user, now) if can_read_opportunities else {"own": [], "team": []},
 	}
 
 
@@ -382,3 +387,73 @@ def _pending_decisions(user, now) -> list[dict]:
 	from sales_process.domain import decisions
 
 	return decisions.pending(hierarchy.sales_person_of(user), now, LIMIT_DECISIONS)
+
+
+# --- the minimum daily standard (K6) ---------------------------------------------------------------
+
+
+def _daily_standard(user, day) -> dict:
+	"""The standard, the user's working days below it over the last STANDARD_DAYS days (which days,
+	with their totals) and, for a superior or a manager, the people of their scope with the most
+	days below (`domain.daily_standard`)."""
+	std = daily_standard.standard()
+	from_date, to_date = add_days(day, -STANDARD_DAYS), add_days(day, -1)
+	mine = hierarchy.sales_person_of(user)
+	own, days = None, []
+	if mine:
+		rows = daily_standard.days_below(from_date, to_date, person=mine, user=user)
+		own = (
+			rows[0]
+			if rows
+			else {"sales_person": mine, "working_days": 0, "days_below": 0, "days_without_log": 0}
+		)
+		days = daily_standard.below_days(from_date, to_date, mine, user=user)
+	team = []
+	if hierarchy.is_scope_free(user) or hierarchy.has_subordinates(mine):
+		people = daily_standard.days_below(from_date, to_date, user=user)
+		team = [p for p in people if p["days_below"] and p["sales_person"] != mine]
+		team.sort(key=lambda p: (-p["days_below"], p["sales_person"]))
+	return {
+		"active": std.active,
+		"min_minutes": std.min_minutes,
+		"min_score": std.min_score,
+		"from_date": from_date,
+		"to_date": to_date,
+		"mine": own,
+		"days": days,
+		"team": team[:LIMIT_BELOW],
+		"team_below": len(team),
+	}
+
+
+# --- silent opportunities (K9) ----------------------------------------------------------------------
+
+
+def _silent(user, now) -> dict:
+	"""Open opportunities without a daily log for `silence_days` days, before their deadline
+	(`domain.silence`): the user's own, and the rest of their scope's (a superior's team)."""
+	mine = hierarchy.sales_person_of(user)
+	own = silence.silent_opportunities(now, limit=LIMIT_SILENT, user=user, owner=mine) if mine else []
+	team = []
+	if hierarchy.is_scope_free(user) or hierarchy.has_subordinates(mine):
+		team = silence.silent_opportunities(now, limit=LIMIT_SILENT, user=user, owner_not=mine)
+	return {"own": [_silent_row(r) for r in own], "team": [_silent_row(r) for r in team]}
+
+
+def _silent_row(row) -> dict:
+	return {
+		"name": row.name,
+		"customer": row.customer,
+		"customer_name": row.customer_name,
+		"sales_person": row.sales_person,
+		"stage": row.stage,
+		"amount": flt(row.amount),
+		"currency": row.currency,
+		"stage_due_at": row.stage_due_at,
+		"last_log_date": row.last_log_date,
+		"silent_since": row.silent_since,
+		"since_what": row.since_what,
+		"days_silent": row.days_silent,
+		"hours_left": row.hours_left,
+		"days_left": row.days_left,
+	}

@@ -45,6 +45,9 @@ HIERARCHY = [
 DECLINING = "销售 赵磊"  # whose effort falls in the last two weeks (early warning)
 SERVICE_ITEM = "实施服务"
 LOG_DAYS = 91
+HOLIDAY_LIST = "演示公司 周末"  # the company's weekly offs (K6: weekends are not working days)
+QUIET_OPPORTUNITIES = 2  # open opportunities nobody logs on in the last QUIET_DAYS days (K9)
+QUIET_DAYS = 12
 
 LOST_REASONS = [  # (Sales Lost Reason, the owner's detail), K8
 	("No Budget", "客户预算被砍，项目取消"),
@@ -153,16 +156,19 @@ class _Demo:
 		self.customers: list[str] = []
 		self.customers_of: dict[str, list[str]] = {}
 		self.opportunities: list[str] = []
+		self.quiet: set[str] = set()
 		self.summary: dict = {}
 
 	def run(self):
 		self.people()
+		self.holidays()
 		self.make_customers()
 		self.make_opportunities()
 		self.daily_logs()
 		self.help_alerts()
 		self.money()
 		self.deadlines()
+		self.silence()
 		self.care()
 		self.leads()
 
@@ -194,6 +200,26 @@ class _Demo:
 				self.leaves.append(name)
 		self.summary["sales_persons"] = len(HIERARCHY)
 		print(f"Demo: {len(HIERARCHY)} sales people ({len(self.leaves)} salespeople at the leaves)")
+
+	def holidays(self):
+		"""Weekends off in an ERPNext Holiday List, the company's default unless it has one: the
+		minimum daily standard (K6) counts working days only."""
+		if frappe.db.get_value("Company", self.company, "default_holiday_list"):
+			return
+		if not frappe.db.exists("Holiday List", HOLIDAY_LIST):
+			holidays = frappe.get_doc(
+				{
+					"doctype": "Holiday List",
+					"holiday_list_name": HOLIDAY_LIST,
+					"from_date": add_days(self.today, -(LOG_DAYS + 30)),
+					"to_date": add_days(self.today, 365),
+				}
+			)
+			for day in ("Saturday", "Sunday"):
+				holidays.weekly_off = day
+				holidays.get_weekly_off_dates()
+			holidays.insert(ignore_permissions=True)
+		frappe.db.set_value("Company", self.company, "default_holiday_list", HOLIDAY_LIST)
 
 	def known_people(self):
 		"""The demo hierarchy as `people` built it, for a run that only adds what is missing."""
@@ -384,6 +410,7 @@ class _Demo:
 		opps_of: dict[str, list] = {}
 		for o in opps:
 			opps_of.setdefault(o.customer, []).append(o)
+		self.quiet = self.quiet_opportunities()
 		seq_name = "`sales_daily_log_id_seq`"
 		days = _scaled(LOG_DAYS, min(1, self.scale * 2), 42)  # ≥ 6 weeks: the early warning compares 4 + 2
 		start = add_days(self.today, -days)
@@ -419,6 +446,8 @@ class _Demo:
 					budget -= minutes
 					customer = self.rng.choice(self.customers_of[leaf])
 					o = self.rng.choice(opps_of[customer]) if opps_of.get(customer) and k % 2 == 0 else None
+					if o and o.name in self.quiet and (self.today - day).days < QUIET_DAYS:
+						o = None  # nobody works on it lately: it falls silent (K9)
 					acts = self.rng.sample(names, self.rng.choice([1, 1, 2, 3]))
 					if fading:
 						acts = [n for n in acts if not score[n]] or ["资料整理"]
@@ -647,6 +676,63 @@ class _Demo:
 		print(
 			f"Demo: {len(overdue)} opportunities overdue, {result['confiscated']} confiscated by the job; "
 			f"{len(later)} newly overdue, {len(soon)} due within two days"
+		)
+
+	def quiet_opportunities(self) -> set[str]:
+		"""Open opportunities (not the first salesperson's: today's difficulty log goes on one of
+		theirs) in stages long enough to stay within their deadline while silent (K9)."""
+		stage = frappe.qb.DocType("Sales Process Stage")
+		long_stages = (
+			frappe.qb.from_(stage)
+			.select(stage.name)
+			.where(stage.time_limit_days >= QUIET_DAYS + 2)
+			.run(pluck=True)
+		)
+		return set(
+			frappe.get_all(
+				"Sales Opportunity",
+				filters={
+					"name": ("in", self.opportunities),
+					"status": "Open",
+					"lost_requested": 0,
+					"stage": ("in", long_stages or [""]),
+					"sales_person": ("!=", self.leaves[0]),
+				},
+				order_by="name asc",
+				limit=QUIET_OPPORTUNITIES,
+				pluck="name",
+			)
+		)
+
+	def silence(self):
+		"""The quiet opportunities entered their stage 10 days ago (created a month before) and have
+		no daily log since: silent (K9), their deadline still a few days ahead."""
+		from sales_process.domain import settings, silence
+		from sales_process.domain.deadlines import due_at
+		from sales_process.domain.opportunity import stage_row
+
+		for name in self.quiet:
+			row = frappe.db.get_value(
+				"Sales Opportunity", name, ["stage", "previous_sales_person"], as_dict=True
+			)
+			if row.previous_sales_person:  # confiscated by the deadline step meanwhile
+				continue
+			entered = add_to_date(self.now, days=-10)
+			frappe.db.set_value(
+				"Sales Opportunity",
+				name,
+				{
+					"creation": add_to_date(self.now, days=-40),
+					"stage_entered_at": entered,
+					"stage_due_at": due_at(entered, stage_row(row.stage).time_limit_days),
+					"reminded_for_due": None,
+				},
+				update_modified=False,
+			)
+		silent = silence.silent_opportunities(self.now)
+		self.summary.update(silent=len(silent))
+		print(
+			f"Demo: {len(silent)} silent opportunities (no daily log for {settings.get('silence_days')} days)"
 		)
 
 	def care(self):

@@ -119,12 +119,14 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 		this.$body.html(`${notice}
 			<div class="sp-wb-grid">
 				${this.today_card(data.today)}
+				${this.daily_standard_card(data.daily_standard)}
 				${this.forecast_card(data.forecast)}
 				${this.decisions_card(data.pending_decisions || [])}
 				${this.appointments_card(data.appointments)}
 				${this.celebrations_card(data.celebrations)}
 				${this.care_card(data.care_reminders || [])}
 				${this.near_confiscation_card(data.near_confiscation)}
+				${this.silent_card(data.silent_opportunities)}
 				${this.alerts_card(data.help_alerts)}
 				${this.follow_up_card(data.leads)}
 				${this.lead_pool_card(data.leads)}
@@ -262,6 +264,89 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 		if (days_left === 0) return this.badge(__("Today", null, "Sales Workbench"), "orange", title);
 		if (days_left === 1) return this.badge(__("Tomorrow", null, "Sales Workbench"), "orange", title);
 		return this.badge(__("In {0} days", [days_left]), "gray", title);
+	}
+
+	daily_standard_card(std) {
+		// K6: working days below the minimum daily standard over the last 30 days, to yesterday
+		if (!std || !std.active) {
+			return this.card(__("Minimum Daily Standard"), null, this.empty(__("No daily standard is set.")));
+		}
+		const halves = [];
+		if (std.min_minutes) halves.push(__("{0} minutes", [std.min_minutes]));
+		if (std.min_score) halves.push(__("effective score {0}", [std.min_score]));
+		const rule = `<div class="text-muted sp-wb-none">${sales_process.esc(
+			__("Standard per working day: {0}", [halves.join(" · ")])
+		)}</div>`;
+		let body = rule;
+		if (std.mine) {
+			body += `<div class="sp-wb-figures">
+				<div><div class="sp-wb-figure">${sales_process.esc(std.mine.days_below)}</div>
+					<div class="text-muted">${sales_process.esc(__("Days below standard"))}</div></div>
+				<div><div class="sp-wb-figure">${sales_process.esc(std.mine.working_days)}</div>
+					<div class="text-muted">${sales_process.esc(__("Working days"))}</div></div>
+				<div><div class="sp-wb-figure">${sales_process.esc(std.mine.days_without_log)}</div>
+					<div class="text-muted">${sales_process.esc(__("Days without a log"))}</div></div>
+			</div>`;
+			body += std.days
+				.slice(0, 7)
+				.map((day) => {
+					const detail = day.entries
+						? __("{0} minutes, effective score {1}", [day.minutes, day.effective_score])
+						: __("No daily log");
+					return `<div class="sp-wb-row"><div class="sp-wb-row-meta">
+						${this.badge(frappe.format(day.day, { fieldtype: "Date" }), "red")}
+						<span class="text-muted">${sales_process.esc(detail)}</span></div></div>`;
+				})
+				.join("");
+		}
+		if (std.team.length) {
+			body +=
+				`<div class="sp-wb-section-title">${sales_process.esc(__("Most days below in my team"))}</div>` +
+				std.team
+					.map(
+						(p) => `<div class="sp-wb-row"><div class="sp-wb-row-meta">
+							<span>${sales_process.esc(p.sales_person)}</span>
+							${this.badge(
+								__("{0} of {1} working days", [p.days_below, p.working_days]),
+								"red",
+								__("Days below standard")
+							)}
+							<span class="text-muted">${sales_process.esc(
+								__("{0} without a log", [p.days_without_log])
+							)}</span></div></div>`
+					)
+					.join("");
+		}
+		const count = std.mine ? std.mine.days_below : std.team_below;
+		return this.card(__("Minimum Daily Standard (Last 30 Days)"), count, body);
+	}
+
+	silent_card(silent) {
+		// K9: open opportunities without a daily log for the set number of days, before their deadline
+		const since = (row) => {
+			const day = [frappe.format(row.silent_since, { fieldtype: "Date" })];
+			if (row.since_what === "log") return __("Last daily log on {0}", day);
+			if (row.since_what === "stage") return __("No daily log since it entered its stage on {0}", day);
+			if (row.since_what === "owner") return __("No daily log since it changed owner on {0}", day);
+			return __("No daily log since it was created on {0}", day);
+		};
+		const line = (row) =>
+			this.opp_line(
+				row,
+				[
+					this.badge(__("Silent for {0} days", [row.days_silent]), "orange"),
+					row.stage_due_at ? this.due_badge(row.hours_left) : "",
+				],
+				sales_process.esc(since(row))
+			);
+		const section = (title, rows, none) =>
+			`<div class="sp-wb-section-title">${sales_process.esc(title)}</div>` +
+			(rows.length ? rows.map(line).join("") : this.empty(none));
+		let body = section(__("Mine", null, "Silent Opportunities"), silent.own, __("None of yours is silent."));
+		if (silent.team.length) {
+			body += section(__("My team's"), silent.team, "");
+		}
+		return this.card(__("Silent Opportunities"), silent.own.length + silent.team.length, body);
 	}
 
 	near_confiscation_card(rows) {
