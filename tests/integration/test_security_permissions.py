@@ -27,6 +27,7 @@ import requests
 import frappe
 
 from sales_process.domain import settings
+from sales_process.domain.bulk import insert_autoincrement
 from tests.integration.rest import Client, message
 
 ROLES = ("rep_a1", "rep_b1", "manager", "accountant", "outsider", "guest")
@@ -149,6 +150,16 @@ EXPECTED = {
 		"create": row(DENY, DENY, DENY, DENY, DENY, DENY),
 		"write": row(DENY, DENY, DENY, DENY, DENY, DENY),
 		"delete": row(DENY, DENY, DENY, DENY, DENY, DENY),
+		"export": row(DENY, DENY, OK, DENY, DENY, DENY),
+		"print": row(OK, DENY, OK, DENY, DENY, DENY),
+		"report": row(OK, HIDDEN, OK, DENY, DENY, DENY),
+	},
+	"Sales Pipeline Snapshot": {  # K7: written by the daily job only; follows its person or team
+		"read": row(OK, DENY, OK, DENY, DENY, DENY),
+		"list": row(OK, HIDDEN, OK, DENY, DENY, DENY),
+		"create": row(DENY, DENY, DENY, DENY, DENY, DENY),
+		"write": row(DENY, DENY, DENY, DENY, DENY, DENY),
+		"delete": row(DENY, DENY, DENY, DENY, DENY, DENY),  # a System Manager's only
 		"export": row(DENY, DENY, OK, DENY, DENY, DENY),
 		"print": row(OK, DENY, OK, DENY, DENY, DENY),
 		"report": row(OK, HIDDEN, OK, DENY, DENY, DENY),
@@ -323,6 +334,16 @@ def sample(world):
 		.insert(ignore_permissions=True, ignore_links=True)
 		.name
 	)
+	insert_autoincrement(  # K7: a person row of rep_a1 on a day the job never takes
+		"Sales Pipeline Snapshot",
+		["snapshot_date", "sales_person", "is_team", "company", "currency", "open_count", "open_amount"],
+		[("2001-01-01", world.sp["rep_a1"], 0, world.company, "CNY", 1, 1000)],
+	)
+	snapshot = frappe.get_all(
+		"Sales Pipeline Snapshot",
+		{"snapshot_date": "2001-01-01", "sales_person": world.sp["rep_a1"]},
+		pluck="name",
+	)[0]
 	frappe.db.commit()
 	records = {
 		"CRM Migration Run": run.name,
@@ -342,6 +363,7 @@ def sample(world):
 		"Sales Lead Pool": settings.get("default_lead_pool"),
 		"Sales Lead Source": "Other",
 		"Sales Process Settings": "Sales Process Settings",
+		"Sales Pipeline Snapshot": snapshot,
 	}
 	yield frappe._dict(
 		opp=opp, log=log, alert=alert, lead=lead, records=records, tag=tag, throwaway=throwaway
@@ -360,6 +382,7 @@ def sample(world):
 		for name in frappe.get_all(doctype, {"name": ("like", f"%{tag}%")}, pluck="name"):
 			frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
 	frappe.db.delete("Help Alert", {"name": alert})
+	frappe.db.delete("Sales Pipeline Snapshot", {"sales_person": world.sp["rep_a1"]})
 	frappe.db.delete("CRM Migration Map", {"name": mapped})
 	frappe.db.delete("CRM Migration Run", {"name": run.name})
 	frappe.db.commit()
@@ -408,6 +431,10 @@ def _create_payload(world, sample, doctype: str, who: str) -> dict:
 		"Sales Lead Pool": lambda: {"pool_name": f"matrix {tag}"},
 		"Sales Lead Source": lambda: {"source_name": f"matrix {tag}", "score": 1},
 		"CRM Migration Run": lambda: {"status": "Completed"},
+		"Sales Pipeline Snapshot": lambda: {
+			"snapshot_date": "2001-01-02",
+			"sales_person": world.sp["rep_a1"],
+		},
 		# a real source: Frappe checks links before the create permission
 		"CRM Migration Map": lambda: {
 			"source_doctype": "Customer",
@@ -435,6 +462,7 @@ WRITES = {
 	"CRM Migration Run": {"status": "Failed"},
 	"CRM Migration Map": {"reason": "matrix"},
 	"CRM Migration Settings": {},
+	"Sales Pipeline Snapshot": {"open_amount": 1},
 }
 
 
