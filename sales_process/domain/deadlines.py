@@ -50,6 +50,13 @@ def hours_left(due, now: datetime) -> float | None:
 	return round((get_datetime(due) - now).total_seconds() / 3600, 1)
 
 
+def days_left(due, now: datetime) -> float | None:
+	"""Days until the due time (negative once it has passed), to one decimal; None without one."""
+	if not due:
+		return None
+	return round((get_datetime(due) - now).total_seconds() / 86400, 1)
+
+
 def overdue(due_field, now: datetime):
 	"""SQL: the due time has passed (false where there is none)."""
 	return due_field < now

@@ -10,7 +10,7 @@ everything or nothing ("not configured"), where it is 0 too. Options whose 0 is 
 """
 
 import frappe
-from frappe.utils import cint
+from frappe.utils import cint, flt
 
 DOCTYPE = "Sales Process Settings"
 
@@ -26,6 +26,9 @@ FIELDS: dict[str, tuple[str, object, bool]] = {
 	# daily logs (L3)
 	"backdate_window_days": ("int", 3, False),
 	"max_minutes_per_day": ("int", 1440, True),
+	# the minimum daily standard (K6); 0 switches that half off
+	"min_daily_minutes": ("int", 240, False),
+	"min_daily_effective_score": ("float", 6.0, False),
 	# visibility (L6, A3) and care (W1, C2)
 	"leaderboard_visibility": ("str", "Company", False),
 	"help_alert_scope": ("str", "Company", False),
@@ -40,6 +43,8 @@ FIELDS: dict[str, tuple[str, object, bool]] = {
 	"bulk_entry_after_hour": ("int", 18, False),
 	"decline_threshold_percent": ("int", 40, True),
 	"trial_period_days": ("int", 90, True),
+	# silence (K9): an open opportunity without a daily log for this many days
+	"silence_days": ("int", 7, True),
 	# leads and the pool (G4, G5, G2, G6)
 	"lead_hold_limit": ("int", 50, True),
 	"lead_cooldown_days": ("int", 7, False),
@@ -60,6 +65,9 @@ def _typed(kind: str, raw, default, zero_means_default: bool):
 		return default
 	if kind in ("int", "check"):
 		value = cint(raw)
+		return default if zero_means_default and value == 0 else value
+	if kind == "float":
+		value = flt(raw)
 		return default if zero_means_default and value == 0 else value
 	return raw
 

@@ -6,9 +6,10 @@ logs to the user's data scope (A1, `hierarchy.apply_scope` on the log's sales pe
 docstring says otherwise.
 
 - `diligence_ability`: minutes (diligence) and effective score (ability) per person or team and
-  day or month (L4).
-- `false_report_flags`, `false_report_summary`, `early_warning`: the false-report rules and the
-  resignation early warning (L5).
+  day or month (L4); `with_days_below` and `standard_summary` add the days below the minimum
+  daily standard (K6, `domain.daily_standard`).
+- `false_report_flags`, `false_report_summary`, `early_warning`: the false-report rules, the
+  silent opportunities (K9, `domain.silence`) and the resignation early warning (L5).
 - `leaderboard`: effective score, minutes and won amount with ranks (L6).
 - `trial_comparison`: a new salesperson's weeks against the team's at the same tenure (L7).
 """
@@ -35,16 +36,26 @@ from frappe.query_builder.functions import (
 	Min,
 	Sum,
 )
-from frappe.utils import add_days, cint, flt, format_date, format_datetime, get_datetime, getdate, today
+from frappe.utils import (
+	add_days,
+	cint,
+	flt,
+	format_date,
+	format_datetime,
+	get_datetime,
+	getdate,
+	now_datetime,
+	today,
+)
 
-from sales_process.domain import hierarchy, settings
+from sales_process.domain import daily_standard, deadlines, hierarchy, settings, silence
 from sales_process.domain.deadlines import DateDiff
 from sales_process.domain.stages import stored_stages
 from sales_process.reports.help_alerts import responses_per_sales_person
 
 PERIODS = ("Daily", "Monthly")
 GROUPINGS = ("Sales Person", "Team")
-RULES = ("stagnant", "repeated_note", "implausible_minutes", "bulk_entry", "zero_cost_visit")
+RULES = ("stagnant", "repeated_note", "implausible_minutes", "bulk_entry", "zero_cost_visit", "silent")
 RECENT_DAYS = 14  # early warning: the recent window …
 BASELINE_DAYS = 28  # … against the average 14-day rate of the weeks before it
 CHART_SERIES = 10  # at most this many lines / bars in a chart
@@ -140,6 +151,61 @@ def diligence_ability(
 	]
 
 
+def with_days_below(
+	rows: list[dict],
+	from_date,
+	to_date,
+	period: str = "Daily",
+	sales_person: str | None = None,
+	group_by: str = "Sales Person",
+	user: str | None = None,
+) -> list[dict]:
+	"""`diligence_ability`'s rows with `days_below_standard` (K6): the measured people's working days
+	below the minimum daily standard in that period and group. A period and group with days below
+	but no entry at all (nobody logged) gets a row of its own with zeros, so the column adds up to
+	the report's total."""
+	key = "sales_person" if group_by == "Sales Person" else "team"
+	below = {
+		(r["period"], r[key]): r["days_below"]
+		for r in daily_standard.days_below(
+			from_date, to_date, period, group_by, sales_person=sales_person, user=user
+		)
+		if r["days_below"]
+	}
+	out = [dict(row, days_below_standard=below.pop((row["period"], row[key]), 0)) for row in rows]
+	out += [
+		{
+			"period": p,
+			key: k,
+			"entries": 0,
+			"minutes": 0,
+			"effective_score": 0.0,
+			"cost": 0.0,
+			"days_below_standard": n,
+		}
+		for (p, k), n in below.items()
+	]
+	out.sort(key=lambda r: (r["period"], r[key] or ""))
+	return out
+
+
+def standard_summary(from_date, to_date, sales_person: str | None = None, user: str | None = None) -> dict:
+	"""The standard (K6) and, over the measured people of the scope, the working days (person-days),
+	the days below it and how many people had at least one."""
+	std = daily_standard.standard()
+	people = daily_standard.days_below(from_date, to_date, sales_person=sales_person, user=user)
+	return {
+		"min_minutes": std.min_minutes,
+		"min_score": std.min_score,
+		"active": std.active,
+		"judged_until": daily_standard.judged_until(to_date),
+		"people": len(people),
+		"working_days": sum(p["working_days"] for p in people),
+		"days_below": sum(p["days_below"] for p in people),
+		"people_below": sum(1 for p in people if p["days_below"]),
+	}
+
+
 def period_labels(from_date, to_date, period: str) -> list[str]:
 	"""Every day (or month) of the range, so a curve shows the days without entries as 0."""
 	start, end = date_range(from_date, to_date)
@@ -185,6 +251,7 @@ def rule_label(rule: str) -> str:
 		"implausible_minutes": _("Implausible Minutes"),
 		"bulk_entry": _("Bulk Entry"),
 		"zero_cost_visit": _("Zero-Cost Visit"),
+		"silent": _("Silent Opportunity"),
 	}[rule]
 
 
@@ -327,9 +394,13 @@ def _rule_queries(cfg, from_date, to_date, sales_person=None, user=None) -> dict
 		"bulk_entry": _bulk_entry_query(cfg, log, windows),
 		"zero_cost_visit": _zero_cost_visit_query(log),
 	}
-	return {
+	queries = {
 		rule: _restrict(query, log, from_date, to_date, sales_person, user) for rule, query in queries.items()
 	}
+	# silence is a state of today, not of an entry: listed when the period reaches today
+	if from_date <= getdate(today()) <= to_date:
+		queries["silent"] = silence.silent_query(now_datetime(), sales_person, user)
+	return queries
 
 
 def false_report_flags(
@@ -344,7 +415,11 @@ def false_report_flags(
 	- implausible_minutes: more than `implausible_minutes` minutes in one entry;
 	- bulk_entry: at least `bulk_entry_count` entries for different customers entered within
 	  `bulk_entry_window_minutes` minutes, at or after `bulk_entry_after_hour` o'clock;
-	- zero_cost_visit: a visit activity claimed with zero cost.
+	- zero_cost_visit: a visit activity claimed with zero cost;
+	- silent (K9, when the period reaches today): an open opportunity, its stage deadline not passed,
+	  without a daily log (or stage or owner change) for at least `silence_days` days; one flag per
+	  opportunity, after the entries' flags, longest silent first (no entry: `log_date` is its last
+	  log's date).
 	"""
 	from_date, to_date = date_range(from_date, to_date)
 	cfg = settings.get_settings()
@@ -368,11 +443,15 @@ def false_report_flags(
 					"rule": rule,
 					"rule_label": rule_label(rule),
 					"explanation": _explain(rule, row, cfg, windows),
+					**({"days_silent": cint(row.days_silent)} if rule == "silent" else {}),
 				}
 			)
 	order = {rule: i for i, rule in enumerate(RULES)}
+	silent = [f for f in flags if f["rule"] == "silent"]
+	flags = [f for f in flags if f["rule"] != "silent"]
 	flags.sort(key=lambda f: (f["log_date"], f["sales_person"] or "", cint(f["entry"]), order[f["rule"]]))
-	return flags
+	silent.sort(key=lambda f: (-f["days_silent"], f["opportunity"]))
+	return flags + silent
 
 
 def _explain(rule: str, row, cfg, windows: dict) -> str:
@@ -410,8 +489,41 @@ def _explain(rule: str, row, cfg, windows: dict) -> str:
 			cfg.bulk_entry_after_hour,
 			cfg.bulk_entry_count,
 		)
+	if rule == "silent":
+		return _explain_silence(row, cfg)
 	visits = ", ".join(_(v) for v in sorted((row.visits or "").split(",")) if v)
 	return _("A visit ({0}) was claimed with zero cost.").format(visits)
+
+
+def _explain_silence(row, cfg) -> str:
+	days, threshold = cint(row.days_silent), cfg.silence_days
+	since = silence.since_what(row)
+	if since == "log":
+		text = _(
+			"No daily log on opportunity {0} for {1} days: its last entry is dated {2} (threshold {3} days)."
+		).format(row.opportunity, days, format_date(row.last_log_date), threshold)
+	elif since == "stage":
+		text = _(
+			"No daily log on opportunity {0} for {1} days since it entered stage {2} on {3} (threshold {4} days)."
+		).format(row.opportunity, days, _(row.stage), format_date(row.stage_entered_on), threshold)
+	elif since == "owner":
+		text = _(
+			"No daily log on opportunity {0} for {1} days since it changed owner on {2} (threshold {3} days)."
+		).format(row.opportunity, days, format_date(row.owner_changed_on), threshold)
+	else:
+		text = _(
+			"No daily log on opportunity {0} for {1} days since it was created on {2} (threshold {3} days)."
+		).format(row.opportunity, days, format_date(row.created_on), threshold)
+	if not row.stage_due_at:
+		return text + " " + _("Its stage has no deadline.")
+	left = deadlines.days_left(row.stage_due_at, now_datetime())
+	return (
+		text
+		+ " "
+		+ _("Its stage deadline is {0}, {1} days from now.").format(
+			format_datetime(row.stage_due_at), _number(left)
+		)
+	)
 
 
 def false_report_summary(

@@ -296,7 +296,7 @@ def test_monthly_curves_and_team_grouping_equal_python_sums(generated):
 
 
 def test_daily_log_analysis_report(generated):
-	columns, data, _message, chart = daily_log_analysis.execute(
+	columns, data, _message, chart, _summary = daily_log_analysis.execute(
 		{
 			"from_date": START,
 			"to_date": END,
@@ -312,6 +312,7 @@ def test_daily_log_analysis_report(generated):
 		"minutes",
 		"effective_score",
 		"cost",
+		"days_below_standard",
 	]
 	mine = [
 		r
@@ -328,7 +329,7 @@ def test_daily_log_analysis_report(generated):
 		r["minutes"] for r in mine if r["sales_person"] == generated.team.rep and r["log_date"] == day
 	)
 
-	_columns, _data, _message, chart = daily_log_analysis.execute(
+	_columns, _data, _message, chart, _summary = daily_log_analysis.execute(
 		{
 			"from_date": START,
 			"to_date": END,
@@ -387,7 +388,9 @@ def test_a_salesperson_sees_only_their_scope_in_every_report(generated, settings
 	assert {r["sales_person"] for r in daily_logs.leaderboard(START, END)} == {team.rep}
 	with pytest.raises(frappe.PermissionError):
 		daily_logs.trial_comparison(team.rep2)
-	_columns, data, _message, _chart = daily_log_analysis.execute({"from_date": START, "to_date": END})
+	_columns, data, _message, _chart, _summary = daily_log_analysis.execute(
+		{"from_date": START, "to_date": END}
+	)
 	assert {r["sales_person"] for r in data} == {team.rep}
 	_columns, data, _message, _chart = false_report_analysis.execute(
 		{"from_date": START, "to_date": END, "view": "By Sales Person"}
@@ -739,6 +742,7 @@ def test_summaries_per_person_and_stage_count_the_flags(small, factory):
 		"implausible_minutes": 1,
 		"bulk_entry": 0,
 		"zero_cost_visit": 1,
+		"silent": 0,
 		"total": 3,
 	}
 	assert by_person[rep2]["implausible_minutes"] == 2 and by_person[rep2]["total"] == 2
@@ -757,7 +761,7 @@ def test_summaries_per_person_and_stage_count_the_flags(small, factory):
 	)
 	assert len(data) == 5
 	assert chart["type"] == "bar"
-	assert chart["data"]["datasets"][0]["values"] == [1, 0, 3, 0, 1]
+	assert chart["data"]["datasets"][0]["values"] == [1, 0, 3, 0, 1, 0]
 	_columns, data, _message, chart = false_report_analysis.execute(
 		{"from_date": day, "to_date": day, "view": "By Stage", "sales_person": small.team.head}
 	)

@@ -1,7 +1,8 @@
 # Copyright (c) 2026, sales_process developers
 # License: GNU General Public License v3. See license.txt
 """Daily Log Analysis (L4): diligence (minutes) and ability (effective score) per person or team,
-per day or month, with the curve as a line chart. The numbers come from sales_process.reports."""
+per day or month, with the curve as a line chart, and the days below the minimum daily standard
+(K6) with the standard in the summary. The numbers come from sales_process.reports."""
 
 import frappe
 from frappe import _
@@ -25,7 +26,40 @@ def execute(filters=None):
 	key = "sales_person" if group_by == "Sales Person" else "team"
 	labels = daily_logs.period_labels(from_date, to_date, period)
 	chart = daily_logs.curve_chart(rows, key, measure, labels)
-	return columns(group_by, period), rows, None, chart
+	data = daily_logs.with_days_below(
+		rows, from_date, to_date, period, sales_person=filters.sales_person, group_by=group_by
+	)
+	standard = daily_logs.standard_summary(from_date, to_date, sales_person=filters.sales_person)
+	return columns(group_by, period), data, None, chart, report_summary(standard)
+
+
+def report_summary(standard: dict) -> list[dict]:
+	"""The standard (K6) and how the period measured up to it."""
+	off = _("Off", context="Daily Standard")
+	return [
+		{
+			"label": _("Minimum Minutes per Day"),
+			"value": standard["min_minutes"] or off,
+			"datatype": "Int" if standard["min_minutes"] else "Data",
+		},
+		{
+			"label": _("Minimum Effective Score per Day"),
+			"value": standard["min_score"] or off,
+			"datatype": "Float" if standard["min_score"] else "Data",
+		},
+		{"label": _("Working Days (All People)"), "value": standard["working_days"], "datatype": "Int"},
+		{
+			"label": _("Days Below Standard"),
+			"value": standard["days_below"],
+			"datatype": "Int",
+			"indicator": "Red" if standard["days_below"] else "Green",
+		},
+		{
+			"label": _("People Below Standard"),
+			"value": _("{0} of {1}").format(standard["people_below"], standard["people"]),
+			"datatype": "Data",
+		},
+	]
 
 
 def columns(group_by: str, period: str) -> list[dict]:
@@ -57,5 +91,11 @@ def columns(group_by: str, period: str) -> list[dict]:
 			"label": _("Cost", context="Sales Daily Log"),
 			"fieldtype": "Currency",
 			"width": 120,
+		},
+		{
+			"fieldname": "days_below_standard",
+			"label": _("Days Below Standard"),
+			"fieldtype": "Int",
+			"width": 150,
 		},
 	]
