@@ -41,7 +41,7 @@ def take(day=None, commit: bool = True) -> dict:
 	snap = frappe.qb.DocType(DOCTYPE)
 	frappe.qb.from_(snap).delete().where(snap.snapshot_date == day).run()
 	persons = _run(_person_rows(day, now))
-	teams = _run(_team_rows(day, now)) if persons else 0
+	teams = roll_up_teams(day, now) if persons else 0
 	if commit:
 		frappe.db.commit()
 	return {"date": str(day), "persons": persons, "teams": teams}
@@ -97,6 +97,12 @@ def _person_rows(day, now):
 		.where(opp.sales_person.isnotnull() & (is_open | won))
 		.groupby(opp.sales_person, company, currency)
 	)
+
+
+def roll_up_teams(day, now=None) -> int:
+	"""Write the team rows of `day` from its person rows (the day has no team rows yet): the rows
+	written. Also for history generated elsewhere (the demo, the benchmark dataset)."""
+	return _run(_team_rows(getdate(day), now or now_datetime()))
 
 
 def _team_rows(day, now):

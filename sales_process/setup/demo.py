@@ -29,6 +29,7 @@ from sales_process.setup.org import default_company, make_person
 
 DEMO_MARKER = "销售总监 王强"  # the root of the demo hierarchy; present = demo already loaded
 DEMO_PASSWORD = "demo-Sales-2026"
+PIPELINE_DAYS = 41  # K7: earlier days of pipeline snapshots, six weeks with today's
 
 # (name, email, parent, is_group, roles, language)
 HIERARCHY = [
@@ -170,6 +171,7 @@ class _Demo:
 		self.deadlines()
 		self.silence()
 		self.care()
+		self.pipeline_history()
 		self.leads()
 
 	def as_user(self, sales_person: str):
@@ -742,6 +744,56 @@ class _Demo:
 		counts = send_care_reminders(self.today)
 		self.summary.update(care_reminders=counts["created"])
 		print(f"Demo: {counts['created']} customer care reminders (revisits, anniversaries, birthdays)")
+
+	def pipeline_history(self):
+		"""Today's pipeline snapshot by the real job (K7), and PIPELINE_DAYS earlier days derived from
+		it in one multi-row insert: each person's pipeline smaller the further back, at a growth rate
+		of their own with some noise (one person's shrinking), so the forecast's trend shows a line.
+		The team rows of each day are rolled up from its person rows as the job does."""
+		from sales_process.domain import bulk, pipeline_snapshot
+
+		self.admin()
+		pipeline_snapshot.take(self.today, commit=False)
+		snap = frappe.qb.DocType(pipeline_snapshot.DOCTYPE)
+		fields = ["sales_person", "company", "currency", *pipeline_snapshot.MEASURES]
+		today_rows = (
+			frappe.qb.from_(snap)
+			.select(*(snap[f] for f in fields))
+			.where((snap.snapshot_date == self.today) & (snap.is_team == 0))
+			.run(as_dict=True)
+		)
+		growth = {r.sales_person: self.rng.uniform(0.004, 0.015) for r in today_rows}
+		if today_rows:
+			growth[today_rows[-1].sales_person] = -0.004  # one pipeline shrinking over the weeks
+		rows = []
+		for back in range(1, PIPELINE_DAYS + 1):
+			day = add_days(self.today, -back)
+			for r in today_rows:
+				factor = max(0.2, 1 - back * growth[r.sales_person] + self.rng.uniform(-0.03, 0.03))
+				# won this month: the share of the month gone by on that day (0 in an earlier month)
+				won = day.day / self.today.day if day.month == self.today.month else 0
+				rows.append(
+					(
+						day,
+						r.sales_person,
+						0,
+						r.company,
+						r.currency,
+						max(1, round(r.open_count * factor)),
+						flt(r.open_amount * factor, 2),
+						flt(r.weighted_amount * factor, 2),
+						round(r.won_count * won),
+						flt(r.won_amount * won, 2),
+					)
+				)
+		columns = [*pipeline_snapshot.KEY, *pipeline_snapshot.MEASURES]
+		bulk.insert_autoincrement(pipeline_snapshot.DOCTYPE, columns, rows)
+		for back in range(1, PIPELINE_DAYS + 1):
+			pipeline_snapshot.roll_up_teams(add_days(self.today, -back), self.now)
+		self.summary.update(pipeline_snapshot_days=PIPELINE_DAYS + 1)
+		print(
+			f"Demo: pipeline snapshots of the last {PIPELINE_DAYS + 1} days ({len(rows)} earlier person rows)"
+		)
 
 	def set_deadline(self, name: str, days_late: float):
 		from sales_process.domain.opportunity import stage_row

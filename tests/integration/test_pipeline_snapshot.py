@@ -394,3 +394,32 @@ def test_a_rep_reads_their_own_snapshot_rows_only(world, committed):
 	assert world["rep_b1"].get_doc(SNAP, committed).status_code == 403
 	listed = world["rep_b1"].list(SNAP, filters=json.dumps({"name": committed}))
 	assert listed.status_code == 200 and listed.json()["data"] == []
+
+
+def test_the_demo_history_gives_the_trend_a_line(tree):
+	"""The demo's step: today's snapshot by the job, PIPELINE_DAYS earlier days derived from it, each
+	day's team rows rolled up from its person rows."""
+	from sales_process.setup.demo import PIPELINE_DAYS, _Demo
+
+	demo = _Demo(seed=7, scale=0.2)
+	demo.pipeline_history()
+	t = tree.team
+	days = [getdate(add_days(today(), -back)) for back in range(PIPELINE_DAYS, -1, -1)]
+	s = series(run_trend(frappe._dict(days=days), sales_person=t.lead))
+	assert s.labels == [str(d) for d in days]
+	assert s.weighted[-1] == pytest.approx(14650.45)  # today: the job's own numbers
+	assert all(v > 0 for v in s.weighted) and len(set(s.weighted)) > 1
+	# every day's team row is the sum of its members' person rows
+	rows = frappe.db.sql(
+		"""select snapshot_date, is_team, sum(weighted_amount) from `tabSales Pipeline Snapshot`
+		where snapshot_date between %s and %s and ((is_team = 1 and sales_person = %s)
+			or (is_team = 0 and sales_person in %s))
+		group by snapshot_date, is_team""",
+		(days[0], days[-1], t.lead, (t.lead, t.rep, t.rep2)),
+	)
+	by_day = {}
+	for day, is_team, value in rows:
+		by_day.setdefault(day, {})[is_team] = float(value)
+	assert len(by_day) == PIPELINE_DAYS + 1
+	for day, values in by_day.items():
+		assert values[1] == pytest.approx(values[0], abs=0.01), day
