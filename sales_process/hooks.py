@@ -84,6 +84,8 @@ doc_events = {
 
 # shared desk helpers (plain file, no build step: the app's public folder is served as /assets)
 app_include_js = ["/assets/sales_process/js/sales_process.js"]
+# K8: raise a help alert on a customer from its form
+doctype_js = {"Customer": "public/js/customer.js"}
 
 # list requests on the app's doctypes sort and group by column names only (Frappe v15 lets
 # `(select sleep(3))` through its own order_by check)

@@ -6,9 +6,15 @@ from sales_process.domain import help_alert
 
 
 @frappe.whitelist(methods=["POST"])
-def raise_alert(opportunity: str, reason: str, description: str) -> str:
+def raise_alert(
+	opportunity: str | None = None,
+	reason: str | None = None,
+	description: str | None = None,
+	customer: str | None = None,
+) -> str:
+	"""On an open opportunity, or (K8) on a customer the caller holds when no opportunity is named."""
 	frappe.has_permission("Help Alert", "create", throw=True)
-	return help_alert.raise_alert(opportunity, reason, description)
+	return help_alert.raise_alert(opportunity, reason, description, customer=customer)
 
 
 @frappe.whitelist(methods=["POST"])

@@ -10,7 +10,15 @@ from frappe.query_builder import Order
 from frappe.query_builder.functions import Coalesce, Count, Sum
 from frappe.utils import add_days, cint, flt, getdate, now_datetime, today
 
-from sales_process.domain import care_reminders, daily_standard, deadlines, hierarchy, silence, weighted
+from sales_process.domain import (
+	care_reminders,
+	daily_standard,
+	deadlines,
+	hierarchy,
+	holders,
+	silence,
+	weighted,
+)
 from sales_process.domain.settings import get_settings
 
 APPOINTMENT_DAYS = 7
@@ -39,7 +47,7 @@ def get_workbench() -> dict:
 		"is_scope_free": hierarchy.is_scope_free(user),
 		"date": day,
 		"appointments": _appointments(opp, user, day, probabilities) if can_read_opportunities else [],
-		"celebrations": _celebrations(opp, user, day) if can_read_opportunities else [],
+		"celebrations": _celebrations(user, day) if can_read_opportunities else [],
 		"care_reminders": _care_reminders(user, day),
 		"help_alerts": _help_alerts(user),
 		"near_confiscation": _near_confiscation(opp, user, now, probabilities)
@@ -182,15 +190,11 @@ def _forecast(opp, user, probabilities) -> dict:
 # --- celebrations (C2) -----------------------------------------------------------------------------
 
 
-def _celebrations(opp, user, day) -> list[dict]:
-	"""Founding anniversaries of the customers the user's scope owns (an open opportunity) and
-	birthdays of their decision makers, within the window (C2's rules, care_reminders)."""
-	owned = hierarchy.apply_scope(
-		frappe.qb.from_(opp).select(opp.customer).distinct().where(opp.status == "Open"),
-		opp.sales_person,
-		user,
-	)
-	return care_reminders.due_celebrations(day, care_reminders.window_days(), among=owned)
+def _celebrations(user, day) -> list[dict]:
+	"""Founding anniversaries of the customers held in the user's scope (K8: won ones included,
+	`holders`) and birthdays of their decision makers, within the window (C2's rules, care_reminders)."""
+	held = holders.held_customers(hierarchy.scope_of(user))
+	return care_reminders.due_celebrations(day, care_reminders.window_days(), among=held)
 
 
 def _care_reminders(user, day) -> list[dict]:

@@ -5,11 +5,11 @@
 - Anniversary / birthday (C2): a founding date, or a decision maker's birthday, falling within the
   celebration window (Sales Process Settings); calendar rules (year end, Feb 29) are care.py's.
 
-Owners are the Sales Persons of the customer's open opportunities plus the customer's ERPNext
-Sales Team; each owner's user gets the ToDo (so the data scope of A1 holds: nobody is told about
-a customer outside their own book). A revisit of a customer nobody owns goes to the Sales
-Managers, since somebody asked for it to be visited; an unowned customer's celebration is left
-out, as on the workbench.
+Owners are the Sales Persons who hold the customer (`holders`, K8: its open opportunities', its
+latest won opportunity's and its ERPNext Sales Team), so a won customer keeps its reminders; each
+owner's user gets the ToDo (so the data scope of A1 holds: nobody is told about a customer outside
+their own book). A revisit of a customer nobody owns goes to the Sales Managers, since somebody
+asked for it to be visited; an unowned customer's celebration is left out, as on the workbench.
 
 No duplicates: each reminder has a key (kind, customer, contact, occurrence or last visit, user)
 stored in ToDo.sales_process_care_key, which has a unique index. Existing keys are skipped before
@@ -27,7 +27,7 @@ from frappe.query_builder import CustomFunction
 from frappe.query_builder.functions import Coalesce, Date, Max
 from frappe.utils import add_days, formatdate, getdate, today
 
-from sales_process.domain import care, hierarchy, settings
+from sales_process.domain import care, hierarchy, holders, settings
 from sales_process.domain.deadlines import DateDiff
 
 KEY_FIELD = "sales_process_care_key"
@@ -154,31 +154,6 @@ def _celebration(kind: str, original: date, day: date, customer: str, customer_n
 	}
 
 
-def owners(customers: list[str]) -> dict[str, set[str]]:
-	"""Customer → its Sales Persons: open opportunities' owners and the ERPNext Sales Team."""
-	if not customers:
-		return {}
-	opp = frappe.qb.DocType("Sales Opportunity")
-	team = frappe.qb.DocType("Sales Team")
-	rows = (
-		frappe.qb.from_(opp)
-		.select(opp.customer, opp.sales_person)
-		.distinct()
-		.where((opp.status == "Open") & opp.customer.isin(customers) & opp.sales_person.isnotnull())
-		.run()
-	) + (
-		frappe.qb.from_(team)
-		.select(team.parent, team.sales_person)
-		.distinct()
-		.where((team.parenttype == "Customer") & team.parent.isin(customers) & team.sales_person.isnotnull())
-		.run()
-	)
-	out: dict[str, set[str]] = {}
-	for customer, sales_person in rows:
-		out.setdefault(customer, set()).add(sales_person)
-	return out
-
-
 # --- making the ToDos ---------------------------------------------------------------------------------
 
 
@@ -187,7 +162,7 @@ def make_reminders(day=None) -> dict:
 	day = getdate(day or today())
 	revisits = due_revisits(day)
 	celebrations = due_celebrations(day, window_days())
-	book = owners(sorted({r.customer for r in revisits} | {c["customer"] for c in celebrations}))
+	book = holders.holders({r.customer for r in revisits} | {c["customer"] for c in celebrations})
 	users = hierarchy.users_of({sp for sps in book.values() for sp in sps})
 	managers = None
 

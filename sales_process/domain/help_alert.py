@@ -1,7 +1,8 @@
 """Help alerts and the experience pool (H1–H3, E1, A3).
 
 A salesperson who is stuck raises an alert on an opportunity (or from a daily log marked
-`difficulty`); the stage and amount are snapshotted and colleagues are notified. Responses are
+`difficulty`), or on a customer they hold with no opportunity to name (K8: after the win); the
+opportunity's stage and amount are snapshotted and colleagues are notified. Responses are
 append-only. Only the raiser can mark a response "method effective", which resolves the alert,
 stops its timer and stores the answer in the experience pool.
 """
@@ -12,7 +13,7 @@ import frappe
 from frappe import _
 from frappe.utils import cstr, now_datetime
 
-from sales_process.domain import hierarchy, settings
+from sales_process.domain import hierarchy, holders, settings
 from sales_process.domain.notify import Digest
 
 MAX_TEXT = 5000
@@ -35,34 +36,58 @@ def _text(value, label: str, required: bool = True) -> str:
 # --- H1 ------------------------------------------------------------------------------------------
 
 
-def raise_alert(opportunity: str, reason: str, description: str, daily_log: str | None = None) -> str:
+def raise_alert(
+	opportunity: str | None,
+	reason: str,
+	description: str,
+	daily_log: str | None = None,
+	customer: str | None = None,
+) -> str:
+	"""H1 on an open opportunity, or (K8) on a customer with no opportunity named — a won customer
+	asking for service. The raiser must be able to work on the opportunity, or act for the
+	customer (its holder, their superiors, the managers: `holders`); that is checked first."""
 	user = frappe.session.user
-	opp = frappe.get_doc("Sales Opportunity", opportunity)
-	opp.check_permission("write")  # the raiser works on this opportunity (their scope); checked first
+	opp = None
+	if opportunity:
+		opp = frappe.get_doc("Sales Opportunity", opportunity)
+		opp.check_permission("write")  # the raiser works on this opportunity (their scope)
+		if customer and customer != opp.customer:
+			frappe.throw(
+				_("Opportunity {0} is for customer {1}, not {2}.").format(opp.name, opp.customer, customer),
+				HelpAlertError,
+			)
+	elif customer:
+		holders.check_may_act_for(customer, user)
+	else:
+		frappe.throw(
+			_("Name the opportunity, or the customer, the help alert is about."), frappe.MandatoryError
+		)
 	description = _text(description, _("Description"))
-	if not reason or not frappe.db.exists("Help Alert Reason", reason):
-		frappe.throw(_("Help alert reason {0} does not exist.").format(reason or ""), HelpAlertError)
-	if opp.status != "Open":
+	reason = _text(reason, _("Reason"))
+	if not frappe.db.exists("Help Alert Reason", reason):
+		frappe.throw(_("Help alert reason {0} does not exist.").format(reason), HelpAlertError)
+	if opp and opp.status != "Open":
 		frappe.throw(
 			_("Opportunity {0} is closed; help alerts are for open opportunities.").format(opp.name),
 			HelpAlertError,
 		)
-	mine = hierarchy.sales_person_of(user)
+	snapshot = (
+		{"customer": opp.customer, "stage": opp.stage, "amount": opp.amount, "currency": opp.currency}
+		if opp
+		else {"customer": customer}
+	)
 	alert = frappe.get_doc(
 		{
 			"doctype": "Help Alert",
-			"opportunity": opp.name,
+			"opportunity": opp.name if opp else None,
 			"reason": reason,
 			"description": description,
 			"status": "Open",
 			"raised_by": user,
-			"raised_by_sales_person": mine,
+			"raised_by_sales_person": hierarchy.sales_person_of(user),
 			"raised_at": now_datetime(),
-			"customer": opp.customer,
-			"stage": opp.stage,
-			"amount": opp.amount,
-			"currency": opp.currency,
 			"daily_log": daily_log,
+			**snapshot,
 		}
 	)
 	alert.flags.from_process = True
@@ -72,15 +97,18 @@ def raise_alert(opportunity: str, reason: str, description: str, daily_log: str 
 
 
 def raise_from_daily_log(log):
-	"""H1 from a daily log marked `difficulty`: the note is the description."""
-	if not log.opportunity:
+	"""H1 from a daily log marked `difficulty`: the note is the description; on the log's
+	opportunity, or (K8) on its customer when it names none."""
+	if not (log.opportunity or log.customer):
 		frappe.throw(
-			_("A difficulty needs an opportunity: help alerts are raised on opportunities."), HelpAlertError
+			_("A difficulty needs an opportunity or a customer: help alerts are raised on them."),
+			HelpAlertError,
 		)
 	if not cstr(log.note).strip():
 		frappe.throw(_("Describe the difficulty in the note."), HelpAlertError)
 	reason = log.get("difficulty_reason") or DEFAULT_REASON
-	return raise_alert(log.opportunity, reason, log.note, daily_log=str(log.name))
+	customer = None if log.opportunity else log.customer
+	return raise_alert(log.opportunity, reason, log.note, daily_log=str(log.name), customer=customer)
 
 
 def audience(alert) -> list[str]:
@@ -122,9 +150,12 @@ def audience(alert) -> list[str]:
 
 
 def _notify_colleagues(alert):
-	subject = _("Help wanted on {0} ({1}, stage {2}): {3}").format(
-		alert.opportunity, alert.customer, _(alert.stage or ""), _(alert.reason)
-	)
+	if alert.opportunity:
+		subject = _("Help wanted on {0} ({1}, stage {2}): {3}").format(
+			alert.opportunity, alert.customer, _(alert.stage or ""), _(alert.reason)
+		)
+	else:
+		subject = _("Help wanted on customer {0}: {1}").format(alert.customer, _(alert.reason))
 	digest = Digest(_("A colleague needs help"))
 	digest.add([(user, subject, "Help Alert", alert.name) for user in audience(alert)])
 	digest.send()

@@ -120,12 +120,12 @@ def test_the_message_is_translated():
 
 	from sales_process.overrides import request_guard
 
-	path = "/api/method/sales_process.api.help_alert.raise_alert"
+	path = "/api/method/sales_process.api.help_alert.respond"
 	frappe.local.request = Request(EnvironBuilder(path=path, method="POST").get_environ())
-	frappe.local.form_dict = frappe._dict(reason="x", description="y")
+	frappe.local.form_dict = frappe._dict(analysis="x")
 	frappe.local.lang = "zh"
 	try:
-		with pytest.raises(frappe.MandatoryError, match="缺少 opportunity"):
+		with pytest.raises(frappe.MandatoryError, match="缺少 alert"):
 			request_guard.refuse_bad_arguments()
 	finally:
 		frappe.local.lang = "en"
@@ -137,8 +137,9 @@ def test_the_message_is_in_the_callers_language_however_they_log_in(world, zh_lo
 	"""Through a real server, for a zh user whose request asks for English: Frappe sets the
 	language of a token or Basic caller before it knows who they are (from the request, as for a
 	guest), so the refusal was English for them and Chinese only for a session cookie."""
-	url = f"{world.server.base}/api/method/sales_process.api.help_alert.raise_alert"
-	r = zh_logins[login].post(url, json={"reason": "x", "description": "y"}, timeout=30)
+	# respond's `alert` is required (raise_alert's opportunity is optional since K8)
+	url = f"{world.server.base}/api/method/sales_process.api.help_alert.respond"
+	r = zh_logins[login].post(url, json={"analysis": "x"}, timeout=30)
 	assert r.status_code == 417, (login, r.status_code, r.text[:300])
-	assert "缺少 opportunity：raise_alert 需要它。" in message(r), (login, message(r))
+	assert "缺少 alert：respond 需要它。" in message(r), (login, message(r))
 	tally("bad arguments refused")

@@ -132,7 +132,12 @@ def _remove_committed(customers, sales_persons, employees, users):
 	frappe.db.rollback()
 	in_customers = ("in", customers or [""])
 	opps = frappe.get_all("Sales Opportunity", {"customer": in_customers}, pluck="name")
-	alerts = frappe.get_all("Help Alert", {"opportunity": ("in", opps or [""])}, pluck="name")
+	# K8: an alert raised on a customer has no opportunity
+	alerts = frappe.get_all(
+		"Help Alert",
+		or_filters={"opportunity": ("in", opps or [""]), "customer": in_customers},
+		pluck="name",
+	)
 	logs = frappe.get_all("Sales Daily Log", {"customer": in_customers}, pluck="name")
 	entries = frappe.get_all("Experience Entry", {"source_help_alert": ("in", alerts or [""])}, pluck="name")
 	documents = opps + alerts + logs + entries

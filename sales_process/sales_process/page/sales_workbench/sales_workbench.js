@@ -388,6 +388,11 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 					alert.name
 			  )}">${sales_process.esc(__("Respond"))}</button>`
 			: "";
+		// K8: an alert raised on a customer has no opportunity, nor stage, to show
+		const about = alert.opportunity
+			? `${this.badge(__(alert.stage || ""), "blue", __("Stage"))}
+				${this.link("Sales Opportunity", alert.opportunity)}`
+			: this.link("Customer", alert.customer);
 		return `<div class="sp-wb-row">
 			<div class="sp-wb-row-main">
 				${this.link("Help Alert", alert.name)}
@@ -395,8 +400,7 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 				${respond}
 			</div>
 			<div class="sp-wb-row-meta">
-				${this.badge(__(alert.stage || ""), "blue", __("Stage"))}
-				${this.link("Sales Opportunity", alert.opportunity)}
+				${about}
 				<span class="text-muted">${sales_process.esc(alert.raised_by_sales_person || alert.raised_by)}</span>
 				<span class="text-muted">${sales_process.esc(__("{0} responses", [alert.responses]))}</span>
 			</div>

@@ -41,6 +41,8 @@ def execute(filters=None):
 	for r in rows:
 		if group_by in ("Reason", "Stage") and r.group_value:
 			r.group_value = _(r.group_value)
+		elif group_by == "Stage":
+			r.group_value = _("On a customer (no opportunity)")  # K8: no stage to snapshot
 	chart = {
 		"data": {
 			"labels": [r.group_value or _("Not Set") for r in rows],
