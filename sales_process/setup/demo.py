@@ -168,6 +168,7 @@ class _Demo:
 		self.daily_logs()
 		self.help_alerts()
 		self.money()
+		self.decisions()
 		self.deadlines()
 		self.silence()
 		self.care()
@@ -653,6 +654,80 @@ class _Demo:
 				"description": "软件实施与上线服务",
 			}
 		).insert(ignore_permissions=True)
+
+	# --- a superior's decisions (K5) -------------------------------------------------------------------
+
+	def decisions(self):
+		"""Three confiscations decided by the superior — kept, returned, reassigned — some hours after
+		they arrived, and the lost requests of make_opportunities spread over the last day or two, so
+		the Manager Responsiveness report has times to show; the deadlines step afterwards leaves other
+		confiscations on the superiors' desks (the workbench's Pending Decisions)."""
+		from sales_process.domain import opportunity as opp
+		from sales_process.scheduled.deadlines import confiscate_overdue
+
+		names = frappe.get_all(
+			"Sales Opportunity",
+			filters={"name": ("in", self.opportunities), "status": "Open", "lost_requested": 0},
+			pluck="name",
+			order_by="name asc",
+			limit=3,
+		)
+		for name in names:
+			self.set_deadline(name, days_late=self.rng.randint(1, 5))
+		confiscate_overdue(commit=False)
+		decided = []
+		for name, action, hours in zip(names, ("Keep", "Return", "Reassign"), (4, 20, 30), strict=False):
+			doc = frappe.get_doc("Sales Opportunity", name)
+			self.as_user(doc.sales_person)
+			if action == "Return":
+				opp.return_opportunity(name, note="再给一次机会")
+			elif not (action == "Reassign" and self.reassign_within(doc)):
+				action = "Keep"
+				opp.keep_opportunity(name, note="由我亲自跟进")
+			decided.append((name, action, hours))
+		self.admin()
+		# the rows were written just now: move them back to when the superior received and decided them
+		log = frappe.qb.DocType("Opportunity Stage Log")
+		for name, action, hours in decided:
+			self.backdate(log, name, "Confiscate", add_to_date(self.now, hours=-(hours + 6)))
+			self.backdate(log, name, action, add_to_date(self.now, hours=-6))
+		requested = frappe.get_all(
+			"Sales Opportunity",
+			filters={"name": ("in", self.opportunities), "lost_requested": 1},
+			fields=["name", "status"],
+		)
+		o = frappe.qb.DocType("Sales Opportunity")
+		for r in requested:
+			at = add_to_date(self.now, hours=-self.rng.randint(3, 40))
+			self.backdate(log, r.name, "Lost Requested", at)
+			frappe.qb.update(o).set(o.lost_requested_at, at).where(o.name == r.name).run()
+		self.summary.update(decided=len(decided), lost_requests=len(requested))
+		print(f"Demo: {len(decided)} confiscations decided by the superior, {len(requested)} lost requests")
+
+	def reassign_within(self, doc) -> bool:
+		"""Reassign a confiscated opportunity to another salesperson of the superior's team."""
+		from sales_process.domain import hierarchy
+		from sales_process.domain import opportunity as opp
+
+		for person in self.leaves:
+			if person != doc.previous_sales_person and hierarchy.is_within(person, doc.sales_person):
+				try:
+					opp.reassign(doc.name, person, note="换一位同事跟进")
+					return True
+				except opp.ClaimConflict:  # O2: this colleague already sells to the customer
+					continue
+		return False
+
+	@staticmethod
+	def backdate(log, opportunity: str, action: str, at):
+		(
+			frappe.qb.update(log)
+			.set(log.at, at)
+			.set(log.creation, at)
+			.set(log.modified, at)
+			.where((log.opportunity == opportunity) & (log.action == action))
+			.run()
+		)
 
 	# --- overdue and confiscated ------------------------------------------------------------------------
 

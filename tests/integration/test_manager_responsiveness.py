@@ -387,3 +387,34 @@ def test_workbench_pending_decisions_oldest_first(history, factory):
 	with at(NOW):
 		as_person(factory, h.A, api.keep_opportunity, h.o[3])
 	assert [r["name"] for r in panel(factory, h.A)] == [h.lost[2], h.o[1]]
+
+
+def test_the_demo_gives_the_report_and_the_panel_something_to_show(site):
+	from frappe.utils import now_datetime
+
+	from sales_process.setup.demo import DEMO_MARKER, HIERARCHY, make_demo
+
+	if frappe.db.exists("Sales Person", DEMO_MARKER):
+		pytest.skip("the test site already holds the demo company")
+	make_demo(seed=7, scale=0.2)
+	director = HIERARCHY[0][1]
+	rows = managers.responsiveness({}, user=director)
+	people = {h[0] for h in HIERARCHY}
+	rows = [r for r in rows if r["superior"] in people]
+	# the decided ones took the hours the demo gave them (4, 20 and 30 after arriving)
+	assert sum(r["decided"] for r in rows) == 3
+	assert sum(r["avg_hours"] * r["decided"] for r in rows if r["decided"]) == pytest.approx(4 + 20 + 30)
+	assert sum(r["pending"] for r in rows) >= 1 and sum(r["lost_requests"] for r in rows) >= 1
+	holder = frappe.get_all(
+		"Sales Opportunity",
+		filters={
+			"sales_person": ("in", list(people)),
+			"previous_sales_person": ("is", "set"),
+			"status": "Open",
+		},
+		pluck="sales_person",
+		limit=1,
+	)[0]
+	from sales_process.domain import decisions
+
+	assert decisions.pending(holder, now_datetime())
