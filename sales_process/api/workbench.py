@@ -14,6 +14,7 @@ from sales_process.domain import (
 	care_reminders,
 	daily_standard,
 	deadlines,
+	decisions,
 	hierarchy,
 	holders,
 	silence,
@@ -388,8 +389,6 @@ def _leads(user, now) -> dict:
 
 def _pending_decisions(user, now) -> list[dict]:
 	"""Confiscated opportunities and lost requests waiting for the user's decision, oldest first."""
-	from sales_process.domain import decisions
-
 	return decisions.pending(hierarchy.sales_person_of(user), now, LIMIT_DECISIONS)
 
 
