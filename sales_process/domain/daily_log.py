@@ -15,7 +15,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, cint, cstr, flt, get_datetime, getdate, now_datetime, today
 
-from sales_process.domain import hierarchy, lead, lead_scoring, settings
+from sales_process.domain import hierarchy, holders, lead, lead_scoring, settings
 
 GENESIS = "0" * 64
 # custom fields on Sales Person holding the last entry of that person's chain: its name, position
@@ -204,9 +204,10 @@ def validate_new(doc):
 	if doc.note and len(doc.note) > MAX_NOTE:
 		frappe.throw(_("The note is longer than {0} characters.").format(MAX_NOTE), DailyLogError)
 
-	if doc.difficulty and not doc.opportunity:
+	if doc.difficulty and not (doc.opportunity or doc.customer):
 		frappe.throw(
-			_("A difficulty needs an opportunity: help alerts are raised on opportunities."), DailyLogError
+			_("A difficulty needs an opportunity or a customer: help alerts are raised on them."),
+			DailyLogError,
 		)
 	if doc.difficulty and not cstr(doc.note).strip():
 		frappe.throw(_("Describe the difficulty in the note."), DailyLogError)
@@ -221,6 +222,9 @@ def validate_new(doc):
 	else:
 		_validate_customer(doc, user)
 	_validate_opportunity(doc, user)
+	if doc.difficulty and not doc.opportunity:
+		# K8: the help alert goes on the customer, which the logger must be able to act for
+		holders.check_may_act_for(doc.customer, user)
 	_validate_correction(doc, user)
 
 

@@ -11,7 +11,8 @@ transaction (the command commits afterwards):
   superior), some overdue and confiscated by the real job;
 - about three months of daily logs per salesperson (bulk-inserted with a valid hash chain; one
   person's effort falls in the last two weeks), plus today's entries through the real API;
-- help alerts with colleagues' answers, some marked effective (→ experience pool);
+- help alerts with colleagues' answers, some marked effective (→ experience pool), and one on a
+  won customer with no open opportunity, whose anniversary and birthday are in the next days (K8);
 - contracts, sales orders, invoices and part payments for a few won opportunities.
 
 `scale` shrinks or grows the volumes (tests use a small one).
@@ -167,6 +168,7 @@ class _Demo:
 		self.make_opportunities()
 		self.daily_logs()
 		self.help_alerts()
+		self.after_the_win()
 		self.money()
 		self.decisions()
 		self.deadlines()
@@ -330,7 +332,8 @@ class _Demo:
 		won = next(s for s in stages if s.is_won)
 		n = _scaled(80, self.scale, len(open_rows) + 4)
 		# every stage first, then a realistic funnel (more early than late)
-		plan = [s.name for s in open_rows] + [won.name, "LOST", "LOST-PENDING", won.name]
+		# three lost ones at least, so Lost Reason Analysis (K8) has several reasons to show
+		plan = [s.name for s in open_rows] + [won.name, "LOST", "LOST-PENDING", won.name, "LOST", "LOST"]
 		weights = [14, 12, 10, 8, 6, 4][: len(open_rows)]
 		while len(plan) < n:
 			pick = self.rng.random()
@@ -341,6 +344,7 @@ class _Demo:
 			else:
 				plan.append(self.rng.choices([s.name for s in open_rows], weights=weights)[0])
 		self.won, self.lost_pending = [], []
+		lost_requests = 0
 		counts: dict[str, int] = {}
 		for i, target in enumerate(plan):
 			leaf = self.leaves[i % len(self.leaves)]
@@ -371,7 +375,8 @@ class _Demo:
 				doc = opp.advance(doc.name, won.name, self.evidence(doc.stage))
 				self.won.append(doc.name)
 			if target in ("LOST", "LOST-PENDING"):
-				opp.request_lost(doc.name, *self.rng.choice(LOST_REASONS))
+				opp.request_lost(doc.name, *LOST_REASONS[lost_requests % len(LOST_REASONS)])
+				lost_requests += 1
 				if target == "LOST":
 					self.as_user(self.parent[leaf])
 					opp.approve_lost(doc.name)
@@ -570,6 +575,64 @@ class _Demo:
 		print(
 			f"Demo: {alerts} help alerts, {responses} responses, {resolved} resolved into the experience pool"
 		)
+
+	def after_the_win(self):
+		"""K8: a customer won last stage by a salesperson, with no open opportunity: its anniversary
+		is tomorrow and its decision maker's birthday the day after (the care job, run later, and the
+		workbench show both), and the winner asks for help on it (客服), answered by a colleague."""
+		from sales_process.domain import help_alert
+		from sales_process.domain import opportunity as opp
+
+		seller = self.leaves[0]
+		colleague = next(leaf for leaf in self.leaves if leaf != seller)
+		customer = frappe.get_doc(
+			{
+				"doctype": "Customer",
+				"customer_name": "鼎新精密机械有限公司（已成交）",
+				"customer_type": "Company",
+				"customer_group": frappe.db.get_value("Customer Group", {"is_group": 0}, "name"),
+				"territory": frappe.db.get_value("Territory", {"is_group": 0}, "name"),
+				"founding_date": _on_day(add_days(self.today, 1), self.today.year - 8),
+				"revisit_interval_days": 30,
+			}
+		).insert(ignore_permissions=True)
+		frappe.get_doc(
+			{
+				"doctype": "Contact",
+				"first_name": "建国",
+				"last_name": "周",
+				"designation": "CEO",
+				"birthday": _on_day(add_days(self.today, 2), 1972),
+				"is_decision_maker": 1,
+				"links": [{"link_doctype": "Customer", "link_name": customer.name}],
+			}
+		).insert(ignore_permissions=True)
+		self.as_user(seller)
+		doc = frappe.get_doc(
+			{
+				"doctype": "Sales Opportunity",
+				"customer": customer.name,
+				"company": self.company,
+				"amount": 360000,
+				"expected_close_date": add_days(self.today, 30),
+				"description": "MES 系统",
+			}
+		).insert()
+		last_open = opp.open_stages()[-1].name
+		while doc.stage != last_open:
+			doc = opp.advance(doc.name, opp.next_stage(doc.stage).name, self.evidence(doc.stage))
+		opp.advance(doc.name, opp.terminal_stage("is_won").name, self.evidence(doc.stage))
+		alert = help_alert.raise_alert(
+			None,
+			"其他",
+			"已成交客户要求为新员工做一次系统培训，并询问二期扩容的报价方式。",
+			customer=customer.name,
+		)
+		self.as_user(colleague)
+		help_alert.respond(alert, "先做一次上线回访，了解使用情况", "安排两小时线上培训，顺带介绍二期方案")
+		self.admin()
+		self.summary.update(won_customer=customer.name, won_customer_alert=alert)
+		print(f"Demo: won customer {customer.name} with a help alert on it ({alert}) and celebrations soon")
 
 	# --- contracts, orders, invoices, payments ---------------------------------------------------------
 
