@@ -23,6 +23,12 @@ What the rows are like — consistent with the app's rules, but written without 
   content_hash set by `sales_process.domain.daily_log.chain_in_bulk`, names taken in order
   and the doctype's sequence moved past them), so `verify_chain` passes on the generated data.
   Dated from the day before yesterday backwards: today's REST inserts start with an empty day.
+- Pipeline snapshots (K7): SNAPSHOT_DAYS days up to today. Today's is taken by the real job
+  (`sales_process.domain.pipeline_snapshot.take`); each earlier day's person rows come from the
+  opportunities' generated stage history (the same intervals the stage log records: open from
+  Create until Won/Lost, in each stage from its entry to the next), as the job would have seen it
+  when it ran at that day's midnight, weighted with `domain.weighted`; one multi-row INSERT for all
+  of them, then each day's team rows rolled up by the job's own `roll_up_teams`.
 - The ERPNext mirror: one `Opportunity` per Sales Opportunity (status Open → Open, Won → Converted,
   Lost → Lost), `sales_stage` = our stage (a `Sales Stage` of the same name is created), the same
   amount, probability, currency, transaction_date = creation date.
@@ -55,6 +61,7 @@ SCALES = {
 LEVEL_WIDTH = {"M": (1, 3, 12, 48, 136), "S": (1, 2, 4, 8, 25), "XS": (1, 1, 2, 4, 12)}
 WORKBENCH_OPPORTUNITIES = 1_000  # the first leaf owns exactly this many opportunities (M)
 BATCH = 5_000
+SNAPSHOT_DAYS = 365  # K7: a year of daily pipeline snapshots
 PREFIX = "BENCH"
 STATUS_SHARE = (("Open", 0.70), ("Won", 0.15), ("Lost", 0.15))
 NOTES = (
@@ -146,7 +153,15 @@ class Generator:
 
 	def run(self):
 		started = time.perf_counter()
-		for phase in ("people", "customers", "opportunities", "stage_logs", "daily_logs", "help_alerts"):
+		for phase in (
+			"people",
+			"customers",
+			"opportunities",
+			"stage_logs",
+			"daily_logs",
+			"help_alerts",
+			"pipeline_snapshots",
+		):
 			if self.done(phase):
 				say(f"{phase}: already there ({self.key})")
 				continue
@@ -178,6 +193,9 @@ class Generator:
 			"delete from `tabHelp Alert` where name like 'HELP-BENCH-%%'",
 		],
 		"erpnext_mirror": ["delete from `tabOpportunity` where name like 'CRM-OPP-BENCH-%%'"],
+		"pipeline_snapshots": [
+			"delete from `tabSales Pipeline Snapshot` where sales_person like 'BENCH SP %%'"
+		],
 	}
 
 	def undo(self, phase: str):
@@ -198,6 +216,7 @@ class Generator:
 			"Sales Daily Log",
 			"Sales Daily Log Activity",
 			"Help Alert",
+			"Sales Pipeline Snapshot",
 			"Opportunity",
 		):
 			count = frappe.db.sql(f"select count(*) from `tab{doctype}`")[0][0]
@@ -539,6 +558,90 @@ class Generator:
 			"select setval(`opportunity_stage_log_id_seq`, %s)", counter[0]
 		)  # nextval() continues after the generated names
 		frappe.db.commit()
+
+	# --- pipeline snapshots (K7) -----------------------------------------------------------------------
+
+	def stage_intervals(self, o, open_):
+		"""(stage, entered, left) of each open stage the opportunity was in, from its plan as the stage
+		log has it; `left` is None for the stage an open opportunity is still in."""
+		starts = [o.created]
+		for k in range(o.reached):
+			starts.append(starts[-1] + timedelta(days=o.days[k]))
+		ends = [*starts[1:], None if o.status == "Open" else o.entered]
+		return [(open_[k], starts[k], ends[k]) for k in range(o.reached + 1)]
+
+	def pipeline_snapshots(self):
+		"""Every person's pipeline on each of the SNAPSHOT_DAYS days, with difference arrays over the
+		days (per opportunity and stage one +/- pair, not one row per opportunity and day), so M's 100k
+		opportunities cost seconds."""
+		import frappe
+
+		from sales_process.domain import bulk, pipeline_snapshot, weighted
+
+		open_, _won, _lost = self.stages()
+		first = self.today - timedelta(days=SNAPSHOT_DAYS - 1)
+		days = SNAPSHOT_DAYS - 1  # the earlier days; today's is the job's
+
+		def index(moment) -> int:
+			"""The first day whose midnight snapshot sees something that happened at `moment`."""
+			return min(max((moment.date() - first).days + 1, 0), days)
+
+		open_delta: dict[str, list] = {}  # person → per day [count, amount, weighted] changes
+		won_on: dict[str, list] = {}  # person → per day [count, amount] won since the day before
+		for o in self.plan():
+			delta = open_delta.setdefault(o.sales_person, [[0, 0.0, 0.0] for _ in range(days + 1)])
+			opened, closed = index(o.created), index(o.entered) if o.status != "Open" else days
+			if opened < closed:
+				for i, sign in ((opened, 1), (closed, -1)):
+					delta[i][0] += sign
+					delta[i][1] += sign * o.amount
+			for stage, entered, left in self.stage_intervals(o, open_):
+				start, end = index(entered), index(left) if left else days
+				if start < end:
+					value = weighted.amount(o.amount, stage.probability)
+					delta[start][2] += value
+					delta[end][2] -= value
+			if o.status == "Won" and o.entered.date() >= first.replace(day=1) and index(o.entered) < days:
+				won = won_on.setdefault(o.sales_person, [[0, 0.0] for _ in range(days + 1)])
+				won[index(o.entered)][0] += 1
+				won[index(o.entered)][1] += o.amount
+		rows = []
+		for person, delta in open_delta.items():
+			count, amount, weight, won_count, won_amount = 0, 0.0, 0.0, 0, 0.0
+			won = won_on.get(person)
+			for i in range(days):
+				day = first + timedelta(days=i)
+				count, amount, weight = count + delta[i][0], amount + delta[i][1], weight + delta[i][2]
+				if day.day == 1:  # at the month's first midnight nothing is won in it yet
+					won_count, won_amount = 0, 0.0
+				elif won:
+					won_count, won_amount = won_count + won[i][0], won_amount + won[i][1]
+				if count or won_count:
+					rows.append(
+						(
+							day,
+							person,
+							0,
+							self.company,
+							self.currency,
+							count,
+							round(amount, 2),
+							round(weight, 2),
+							won_count,
+							round(won_amount, 2),
+						)
+					)
+		started = time.perf_counter()
+		bulk.insert_autoincrement(
+			pipeline_snapshot.DOCTYPE, [*pipeline_snapshot.KEY, *pipeline_snapshot.MEASURES], rows
+		)
+		teams = sum(pipeline_snapshot.roll_up_teams(first + timedelta(days=i)) for i in range(days))
+		today = pipeline_snapshot.take(self.today, commit=False)
+		frappe.db.commit()
+		say(
+			f"  pipeline snapshots: {len(rows):,} person and {teams:,} team rows over {days} days, "
+			f"today {today['persons']} + {today['teams']} by the job, {time.perf_counter() - started:.1f}s"
+		)
 
 	# --- daily logs -------------------------------------------------------------------------------
 

@@ -143,6 +143,7 @@ def reports(runs: int, ctx: dict) -> tuple[list[dict], dict]:
 	funnel_sql = funnel_floor_sql()
 	forecast_sql = forecast_floor_sql(start, end)
 	erp_from, erp_to = "2000-01-01", "2100-12-31"
+	trend = {"show": "Trend", "trend_from": frappe.utils.add_days(frappe.utils.today(), -364)}
 	erp_summary_filters = {
 		"based_on": "Opportunity Owner",
 		"data_based_on": "Amount",
@@ -174,6 +175,11 @@ def reports(runs: int, ctx: dict) -> tuple[list[dict], dict]:
 		"Sales Forecast — one raw SQL statement (floor)": lambda: frappe.db.sql(forecast_sql, ()),
 		"Sales Forecast execute() — team lead (scoped)": as_user(
 			lead_user, lambda: sales_forecast.execute({})
+		),
+		# K7: the trend over the dataset's year of daily snapshots
+		"Sales Forecast Trend execute(), a year — Administrator": lambda: sales_forecast.execute(trend),
+		"Sales Forecast Trend execute(), a year — team lead (scoped)": as_user(
+			lead_user, lambda: sales_forecast.execute(trend)
 		),
 		"ERPNext get_pipeline_data (mirrored rows)": lambda: erpnext_funnel.get_pipeline_data(
 			erp_from, erp_to, company
