@@ -43,6 +43,7 @@ def take(day=None, commit: bool = True) -> dict:
 	persons = _run(_person_rows(day, now))
 	teams = roll_up_teams(day, now) if persons else 0
 	if commit:
+		# nosemgrep: frappe-manual-commit -- the delete and both inserts become visible together
 		frappe.db.commit()
 	return {"date": str(day), "persons": persons, "teams": teams}
 
