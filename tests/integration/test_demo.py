@@ -6,6 +6,7 @@ import pytest
 import frappe
 
 from sales_process.domain.daily_log import verify
+from sales_process.reports import lost_reasons
 from sales_process.setup.demo import DEMO_MARKER, HIERARCHY, make_demo
 
 
@@ -30,6 +31,10 @@ def test_demo_company(demo):
 	assert stages <= {o.stage for o in opps}
 	assert {"Open", "Won", "Lost"} <= {o.status for o in opps}
 	assert any(o.lost_requested and o.status == "Open" for o in opps)  # waiting for approval
+	# K8: the lost ones carry several reasons of the list, which Lost Reason Analysis shows
+	lost = lost_reasons.analysis({"sales_person": DEMO_MARKER})
+	assert len(lost.rows) >= 3 and lost.count == sum(o.status == "Lost" for o in opps)
+	assert all(frappe.db.exists("Sales Lost Reason", r["group_value"]) for r in lost.rows)
 
 	# the confiscation job ran: some are held by a superior, and its log row says so
 	confiscated = [o for o in opps if o.previous_sales_person]
