@@ -488,7 +488,7 @@ def request_lost(name: str, reason: str, detail: str | None = None):
 		hierarchy.superior_of(doc.sales_person),
 		doc,
 		_("{0} asks to close {1} ({2}) as lost: {3}").format(
-			doc.sales_person, doc.name, doc.customer_name, note
+			doc.sales_person, doc.name, doc.customer_name, lost_reasons.note(_(reason), detail)
 		),
 	)
 	return doc
