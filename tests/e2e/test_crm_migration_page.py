@@ -124,6 +124,8 @@ def _remove(w, started, mapping_before):
 		frappe.delete_doc("Opportunity", o.name, force=True, ignore_permissions=True)
 	frappe.delete_doc("Lead", w.lead.name, force=True, ignore_permissions=True)
 	frappe.delete_doc("Opportunity Lost Reason", w.lost_reason, force=True, ignore_permissions=True)
+	# K8: the migration added the ERPNext reason to the Sales Lost Reason list
+	frappe.db.delete("Sales Lost Reason", {"name": w.lost_reason})
 	frappe.delete_doc("Sales Stage", w.sales_stage, force=True, ignore_permissions=True)
 	frappe.db.commit()
 
