@@ -6,7 +6,14 @@ import frappe
 from frappe.client import get_count as frappe_get_count
 
 SCOPED = frozenset(
-	{"Sales Opportunity", "Opportunity Stage Log", "Sales Daily Log", "Help Alert", "Experience Entry"}
+	{
+		"Sales Opportunity",
+		"Opportunity Stage Log",
+		"Sales Daily Log",
+		"Help Alert",
+		"Experience Entry",
+		"Sales Pipeline Snapshot",
+	}
 )
 
 

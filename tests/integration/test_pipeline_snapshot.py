@@ -394,6 +394,12 @@ def test_a_rep_reads_their_own_snapshot_rows_only(world, committed):
 	assert world["rep_b1"].get_doc(SNAP, committed).status_code == 403
 	listed = world["rep_b1"].list(SNAP, filters=json.dumps({"name": committed}))
 	assert listed.status_code == 200 and listed.json()["data"] == []
+	# nor counted: frappe.client.get_count goes through the scope as well
+	for who, expected in (("rep_a1", 1), ("rep_b1", 0), ("manager", 1)):
+		r = world[who].call(
+			"frappe.client.get_count", http="GET", doctype=SNAP, filters=json.dumps({"name": committed})
+		)
+		assert r.status_code == 200 and r.json()["message"] == expected, (who, message(r))
 
 
 def test_the_demo_history_gives_the_trend_a_line(tree):
