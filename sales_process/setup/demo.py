@@ -48,7 +48,8 @@ DECLINING = "销售 赵磊"  # whose effort falls in the last two weeks (early w
 SERVICE_ITEM = "实施服务"
 LOG_DAYS = 91
 HOLIDAY_LIST = "演示公司 周末"  # the company's weekly offs (K6: weekends are not working days)
-QUIET_OPPORTUNITIES = 2  # open opportunities nobody logs on in the last QUIET_DAYS days (K9)
+QUIET_OPPORTUNITIES = 2  # open opportunities nobody logs on in the last QUIET_DAYS days (K9) …
+QUIET_CANDIDATES = 8  # … out of this many, as the deadline and decision steps may take some
 QUIET_DAYS = 12
 
 LOST_REASONS = [  # (Sales Lost Reason, the owner's detail), K8
@@ -839,7 +840,7 @@ class _Demo:
 					"sales_person": ("!=", self.leaves[0]),
 				},
 				order_by="name asc",
-				limit=QUIET_OPPORTUNITIES,
+				limit=QUIET_CANDIDATES,
 				pluck="name",
 			)
 		)
@@ -851,12 +852,25 @@ class _Demo:
 		from sales_process.domain.deadlines import due_at
 		from sales_process.domain.opportunity import stage_row
 
-		for name in self.quiet:
-			row = frappe.db.get_value(
-				"Sales Opportunity", name, ["stage", "previous_sales_person"], as_dict=True
-			)
-			if row.previous_sales_person:  # confiscated by the deadline step meanwhile
-				continue
+		moved = frappe.get_all(
+			"Opportunity Stage Log",
+			filters={
+				"opportunity": ("in", list(self.quiet) or [""]),
+				"action": ("in", silence.OWNER_CHANGES),
+			},
+			pluck="opportunity",
+		)
+		untouched = [
+			name
+			for name in sorted(self.quiet)
+			# not confiscated or decided on meanwhile, nor given a deadline by the deadlines step
+			if name not in moved
+			and not frappe.db.get_value("Sales Opportunity", name, "previous_sales_person")
+			and (frappe.db.get_value("Sales Opportunity", name, "stage_due_at") or self.now)
+			> add_to_date(self.now, days=3)
+		]
+		for name in untouched[:QUIET_OPPORTUNITIES]:
+			row = frappe.db.get_value("Sales Opportunity", name, ["stage"], as_dict=True)
 			entered = add_to_date(self.now, days=-10)
 			frappe.db.set_value(
 				"Sales Opportunity",
