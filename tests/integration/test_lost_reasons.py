@@ -4,6 +4,8 @@ Lost Reason Analysis against hand-computed cells and an independent SQL sum, wit
 the migrate patch that turns free-text reasons into list entries (run twice); the migration's and the
 Data Import's lost reasons."""
 
+import json
+
 import pytest
 
 import frappe
@@ -424,3 +426,18 @@ def test_an_imported_lost_opportunity_needs_an_enabled_list_entry(factory):
 			imported("价格太高")
 	finally:
 		frappe.set_user("Administrator")
+
+
+def test_a_data_import_naming_a_reason_not_in_the_list_writes_nothing(world):
+	from tests.integration.test_import_at_stage import OPP_HEADER, _csv, _import
+
+	lost = domain.terminal_stage("is_lost").name
+	customer = world.customer()
+	past = add_days(today(), -60)
+	rows = [OPP_HEADER, [customer, world.company, lost, world.sp["rep_a1"], 9000, past, "价格太高"]]
+	result, log = _import(world.users["manager"], OPP, f"lost-{world.tag}.csv", _csv(rows))
+	# Frappe's own link check refuses the file before any row: no log row, no opportunity
+	assert result.status != "Success" and log == []
+	warnings = json.loads(result.template_warnings or "[]")
+	assert any("价格太高" in w["message"] and "Sales Lost Reason" in w["message"] for w in warnings)
+	assert not frappe.db.exists(OPP, {"customer": customer})
