@@ -412,9 +412,12 @@ REPORT_FILTERS = {
 		"customer_group",
 	],
 	"Sales Forecast": [
+		"show",
 		"company",
 		"from_date",
 		"to_date",
+		"trend_from",
+		"trend_to",
 		"group_by",
 		"sales_person",
 		"territory",
@@ -433,6 +436,17 @@ REPORT_FILTERS = {
 	"Help Alert Statistics": ["from_date", "to_date", "view", "group_by"],
 	"Sales Leaderboard": ["from_date", "to_date", "rank_by"],
 	"Trial Period Comparison": ["sales_person", "as_of", "chart_on"],
+	"Manager Responsiveness": ["company", "from_date", "to_date", "sales_person"],
+	"Lost Reason Analysis": [
+		"company",
+		"from_date",
+		"to_date",
+		"group_by",
+		"sales_person",
+		"lost_reason",
+		"stage_lost_at",
+		"chart_on",
+	],
 }
 
 
@@ -445,6 +459,8 @@ def test_11_manager_opens_every_report_and_the_workspace_charts(open_as, cast, s
 		"Help Alert Statistics": (add_months(today(), -3), today()),
 		"Sales Leaderboard": (start, today()),
 		"Sales Forecast": (start, add_days(add_months(start, 6), -1)),
+		"Manager Responsiveness": (add_months(today(), -3), today()),
+		"Lost Reason Analysis": (add_months(today(), -3), today()),
 	}
 	for report, fieldnames in REPORT_FILTERS.items():
 		manager.open(f"query-report/{report}")
