@@ -12,6 +12,7 @@ import json
 import pytest
 
 import frappe
+from frappe.desk.query_report import run
 from frappe.utils import add_days, get_first_day, getdate, now_datetime, today
 
 from sales_process.domain import pipeline_snapshot
@@ -246,7 +247,8 @@ def run_trend(history, **filters):
 
 
 def series(result) -> dict:
-	_columns, rows, _message, chart, summary = result
+	_columns, rows, _message, chart, summary, skip_total_row = result
+	assert skip_total_row  # the days of a series do not add up
 	datasets = {d["name"]: d["values"] for d in chart["data"]["datasets"]}
 	assert chart["type"] == "line"
 	return frappe._dict(
@@ -273,6 +275,11 @@ def test_trend_chart_and_change_for_a_team(history):
 	assert s.summary["Weighted Change %"] == pytest.approx(144.2)  # 8,650.45 / 6,000
 	assert s.summary["Open Amount Change since Start"] == pytest.approx(16500.50)
 	assert s.summary["Open Amount Change %"] == pytest.approx(66.0)  # 16,500.50 / 25,000
+	# through the desk's report runner: the Forecast view keeps its total row, the Trend has none
+	trend = {"show": "Trend", "trend_from": str(history.days[0]), "trend_to": str(history.days[-1])}
+	desk = run("Sales Forecast", {**trend, "sales_person": t.lead, "company": history.tree.company})
+	assert not desk["add_total_row"] and len(desk["result"]) == len(history.days)
+	assert run("Sales Forecast", {"sales_person": t.lead})["add_total_row"]
 	# the head's team is the same people: the same line
 	assert series(run_trend(history, sales_person=t.head)).weighted == s.weighted
 	# independent: the person rows of the lead's subtree, per day, in plain SQL
@@ -303,7 +310,7 @@ def test_a_rep_sees_only_their_own_trend(history, factory):
 
 
 def test_trend_without_snapshots_says_so_and_bad_ranges_are_refused(tree):
-	_columns, rows, note, chart, summary = sales_forecast.execute(
+	_columns, rows, note, chart, summary, _skip_total_row = sales_forecast.execute(
 		{
 			"show": "Trend",
 			"trend_from": "2001-01-01",

@@ -129,6 +129,7 @@ def trend(filters):
 		trend_note(result),
 		pipeline.trend_chart(result.rows),
 		trend_summary(result),
+		True,  # no total row: the sum of a day-by-day series means nothing
 	)
 
 
