@@ -26,7 +26,8 @@ from frappe.utils import add_days, cint, get_datetime, getdate, now_datetime
 from sales_process.domain import hierarchy
 from sales_process.domain.settings import get_settings
 from sales_process.permissions import READ_ALL_ROLES
-from sales_process.reports.pipeline import _filters, _rate, _round, currency_of
+from sales_process.reports.pipeline import _rate, _round, currency_of
+from sales_process.reports.pipeline import filters_of as _filters
 
 TimestampDiff = CustomFunction("TIMESTAMPDIFF", ["unit", "start", "end"])
 DAY_SECONDS = 86400.0

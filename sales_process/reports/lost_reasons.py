@@ -22,8 +22,8 @@ from frappe.query_builder.functions import Coalesce, Count, Sum
 from frappe.utils import add_days, flt, get_datetime, getdate
 
 from sales_process.domain import hierarchy
-from sales_process.reports.pipeline import _filters as _dates
 from sales_process.reports.pipeline import _rate, _round, currency_of, scope
+from sales_process.reports.pipeline import filters_of as _dates
 
 GROUPINGS = ("Reason", "Stage Lost At", "Sales Person")
 CHART_MEASURES = ("Amount", "Count")

@@ -30,9 +30,10 @@ import frappe
 from frappe import _
 from frappe.query_builder import Case, CustomFunction
 from frappe.query_builder.functions import Avg, Count, Max, Min, Sum
-from frappe.utils import add_days, flt, format_date, get_datetime, getdate, now_datetime
+from frappe.utils import add_days, flt, get_datetime, getdate, now_datetime
 
 from sales_process.domain import hierarchy
+from sales_process.reports import pipeline
 
 LOG = "Opportunity Stage Log"
 DECISIONS = ("Keep", "Return", "Reassign")
@@ -65,16 +66,6 @@ def _first_after(row, actions):
 
 def _hours(start, end):
 	return TimestampDiff(LiteralValue("SECOND"), start, end) / HOUR
-
-
-def _filters(filters) -> frappe._dict:
-	f = frappe._dict(filters or {})
-	if f.from_date and f.to_date and getdate(f.from_date) > getdate(f.to_date):
-		frappe.throw(
-			_("From Date {0} is after To Date {1}.").format(format_date(f.from_date), format_date(f.to_date)),
-			frappe.ValidationError,
-		)
-	return f
 
 
 def _restrict(query, received_at, superior, opp, f: frappe._dict, user: str | None):
@@ -216,7 +207,7 @@ def _age(since, now) -> float | None:
 def responsiveness(filters=None, user: str | None = None) -> list[dict]:
 	"""One row per superior who received a confiscated opportunity or a lost request in the period,
 	within the user's scope; the slowest (median hours to decide a confiscation) first."""
-	f = _filters(filters)
+	f = pipeline.filters_of(filters)
 	now = now_datetime()
 	taken = confiscations(f, user)
 	asked = lost_requests(f, user)

@@ -70,13 +70,19 @@ def next_stages(stage_rows: list) -> dict[str, str]:
 	return {s: path[i + 1] for i, s in enumerate(path[:-1])}
 
 
-def _filters(filters) -> frappe._dict:
-	f = frappe._dict(filters or {})
-	if f.from_date and f.to_date and getdate(f.from_date) > getdate(f.to_date):
+def refuse_reversed(start, end):
+	"""The one refusal of a period that ends before it starts, for every report."""
+	if start and end and getdate(start) > getdate(end):
 		frappe.throw(
-			_("From Date {0} is after To Date {1}.").format(format_date(f.from_date), format_date(f.to_date)),
+			_("From Date {0} is after To Date {1}.").format(format_date(start), format_date(end)),
 			frappe.ValidationError,
 		)
+
+
+def filters_of(filters) -> frappe._dict:
+	"""The report's filters as a dict, a reversed period refused."""
+	f = frappe._dict(filters or {})
+	refuse_reversed(f.from_date, f.to_date)
 	return f
 
 
@@ -258,7 +264,7 @@ def funnel(filters=None, user: str | None = None) -> list[dict]:
 	the filters (from_date / to_date on creation, company, sales_person / territory / customer_group
 	with their subtrees) within the user's scope. See `_current` and `_stage_history` for the columns;
 	conversion_rate = converted / entered; avg_days = days / left."""
-	f = _filters(filters)
+	f = filters_of(filters)
 	stage_rows = stages()
 	now = now_datetime()
 	current = _current(f, user, now)
@@ -321,7 +327,7 @@ def open_pipeline(filters=None, user: str | None = None) -> list[dict]:
 	"""The funnel's open stages (R1) in process order, every one even when empty: count, amount and
 	weighted amount as `funnel` has them, without the stage history (which reads the whole log) —
 	for the workspace chart. An open stage holds exactly the open opportunities (O4)."""
-	f = _filters(filters)
+	f = filters_of(filters)
 	current = _current(f, user, now_datetime())
 	rows = []
 	for s in stages():
@@ -403,11 +409,7 @@ def forecast_range(from_date=None, to_date=None) -> tuple:
 	"""Whole months: default this month and the next FORECAST_MONTHS - 1."""
 	start = get_first_day(getdate(from_date) if from_date else getdate(today()))
 	end = getdate(to_date) if to_date else get_last_day(add_months(start, FORECAST_MONTHS - 1))
-	if start > end:
-		frappe.throw(
-			_("From Date {0} is after To Date {1}.").format(format_date(start), format_date(end)),
-			frappe.ValidationError,
-		)
+	refuse_reversed(start, end)
 	return start, end
 
 
@@ -486,7 +488,7 @@ def forecast(filters=None, user: str | None = None) -> frappe._dict:
 
 	The probability is the stage's configured one, or with `calibrated` the company's historical win
 	rate from the stage (`calibrate` over `win_counts`). Returns rows, months, probabilities."""
-	f = _filters(filters)
+	f = filters_of(filters)
 	group_by = f.group_by or "Sales Person"
 	if group_by not in FORECAST_GROUPINGS:
 		frappe.throw(_("Group By must be Sales Person or Territory."), frappe.ValidationError)
@@ -625,11 +627,7 @@ def trend_range(from_date=None, to_date=None) -> tuple:
 	"""Snapshot days: default the TREND_DAYS up to today."""
 	end = getdate(to_date) if to_date else getdate(today())
 	start = getdate(from_date) if from_date else add_days(end, 1 - TREND_DAYS)
-	if start > end:
-		frappe.throw(
-			_("From Date {0} is after To Date {1}.").format(format_date(start), format_date(end)),
-			frappe.ValidationError,
-		)
+	refuse_reversed(start, end)
 	return start, end
 
 
@@ -638,7 +636,7 @@ def trend(filters=None, user: str | None = None) -> frappe._dict:
 	company and the sales person (with subtree) filtered, within the user's scope (the forecast's);
 	weighted_change / open_change: against the period's first snapshot day. Amounts are summed
 	across currencies, as the forecast sums them. Returns rows, start, end, change."""
-	f = _filters(filters)
+	f = filters_of(filters)
 	start, end = trend_range(f.trend_from, f.trend_to)
 	days = pipeline_snapshot.trend(
 		start, end, company=f.company, sales_person=f.sales_person, scope=opportunity_scope(user)
@@ -712,7 +710,7 @@ def stage_duration(filters=None, user: str | None = None) -> list[dict]:
 	  overdue_rate = overdue / entries;
 	- confiscations: Confiscate rows of the stage; confiscation_rate = confiscations / entries.
 	"""
-	f = _filters(filters)
+	f = filters_of(filters)
 	stage_rows = [s for s in stages() if not (s.is_won or s.is_lost)]
 	current = _current(f, user, now_datetime())
 	history = _stage_history(stage_rows, f, user)
@@ -901,7 +899,7 @@ def contract_billing(filters=None, user: str | None = None) -> list[dict]:
 			_("You need read access to Contracts or Sales Invoices to see contract billing."),
 			frappe.PermissionError,
 		)
-	f = _filters(filters)
+	f = filters_of(filters)
 	c = frappe.qb.DocType("Contract")
 	opp = frappe.qb.DocType("Sales Opportunity")
 	pairs = _contract_orders().as_("ordered_pairs")
