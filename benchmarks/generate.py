@@ -158,6 +158,7 @@ class Generator:
 			"customers",
 			"opportunities",
 			"stage_logs",
+			"stage_summary",
 			"daily_logs",
 			"help_alerts",
 			"pipeline_snapshots",
@@ -184,6 +185,9 @@ class Generator:
 		"customers": ["delete from `tabCustomer` where name like 'BENCH Customer %%'"],
 		"opportunities": ["delete from `tabSales Opportunity` where name like 'SOPP-BENCH-%%'"],
 		"stage_logs": ["delete from `tabOpportunity Stage Log` where opportunity like 'SOPP-BENCH-%%'"],
+		"stage_summary": [
+			"delete from `tabOpportunity Stage Summary` where opportunity like 'SOPP-BENCH-%%'"
+		],
 		"daily_logs": [
 			"delete from `tabSales Daily Log Activity` where owner like 'bench.sp%%@bench.example.com'",
 			"delete from `tabSales Daily Log` where sales_person like 'BENCH SP %%'",
@@ -213,6 +217,7 @@ class Generator:
 			"Customer",
 			"Sales Opportunity",
 			"Opportunity Stage Log",
+			"Opportunity Stage Summary",
 			"Sales Daily Log",
 			"Sales Daily Log Activity",
 			"Help Alert",
@@ -644,6 +649,15 @@ class Generator:
 		)
 
 	# --- daily logs -------------------------------------------------------------------------------
+
+	def stage_summary(self):
+		"""What the stage log's writer keeps beside the log (R1, R3), derived from the generated
+		history the way the migrate patch does it."""
+		from sales_process.domain import stage_history
+
+		t0 = time.perf_counter()
+		rows = stage_history.rebuild()
+		say(f"  {rows:,} summary rows from the stage log in {time.perf_counter() - t0:.1f}s")
 
 	def daily_logs(self):
 		"""Hash-chained entries for every salesperson, oldest first, ending the day before yesterday."""

@@ -24,8 +24,7 @@ from frappe import _
 from frappe.query_builder import Case
 from frappe.utils import cint, format_datetime, now_datetime
 
-from sales_process.domain import deadlines, hierarchy, lost_reasons
-from sales_process.domain.bulk import insert_autoincrement
+from sales_process.domain import deadlines, hierarchy, lost_reasons, stage_history
 from sales_process.domain.notify import Digest
 from sales_process.domain.settings import get_settings
 
@@ -261,8 +260,7 @@ def _apply(rows, targets: dict[str, str], limits: dict[str, int], policy, digest
 		.where(o.name.isin([r.name for r in rows]))
 		.run()
 	)
-	insert_autoincrement(
-		"Opportunity Stage Log",
+	stage_history.insert_logs(
 		LOG_FIELDS,
 		[
 			(
@@ -376,8 +374,7 @@ def escalate_lost_requests(commit: bool = True) -> dict:
 
 def _escalate(rows, targets: dict[str, str], now, digest: Digest):
 	user = frappe.session.user
-	insert_autoincrement(
-		"Opportunity Stage Log",
+	stage_history.insert_logs(
 		LOG_FIELDS,
 		[
 			(

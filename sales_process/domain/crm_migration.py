@@ -24,7 +24,7 @@ from frappe import _
 from frappe.query_builder import Case
 from frappe.utils import cint, flt, get_datetime, getdate, now_datetime
 
-from sales_process.domain import hierarchy, lead, lost_reasons, normalize
+from sales_process.domain import hierarchy, lead, lost_reasons, normalize, stage_history
 from sales_process.domain.bulk import insert_autoincrement, insert_rows, series_names
 from sales_process.domain.opportunity import enter_stage
 from sales_process.domain.stages import stored_stages
@@ -617,7 +617,7 @@ def _write_opportunities(ctx: Context, targets: list[dict]) -> dict[str, str]:
 			t["sales_person"], note.format(t["source"].name))
 		for t in targets
 	]  # fmt: skip
-	insert_autoincrement("Opportunity Stage Log", LOG_COLUMNS, logs)
+	stage_history.insert_logs(LOG_COLUMNS, logs)
 	return {t["source"].name: t["name"] for t in targets}
 
 

@@ -40,7 +40,8 @@ from frappe.utils import (
 	today,
 )
 
-from sales_process.domain import deadlines, hierarchy, pipeline_snapshot, weighted
+from sales_process.domain import deadlines, hierarchy, pipeline_snapshot, stage_history, weighted
+from sales_process.domain.stage_history import next_stages
 from sales_process.domain.stages import stored_stages as stages
 from sales_process.permissions import opportunity_scope
 
@@ -62,12 +63,6 @@ Greatest = CustomFunction("GREATEST", ["a", "b"])
 
 
 # --- shared pieces --------------------------------------------------------------------------------
-
-
-def next_stages(stage_rows: list) -> dict[str, str]:
-	"""{open stage: the stage after it}; the last open stage leads to the won stage."""
-	path = [s.name for s in stage_rows if not s.is_lost]
-	return {s: path[i + 1] for i, s in enumerate(path[:-1])}
 
 
 def refuse_reversed(start, end):
@@ -120,10 +115,10 @@ def _restricted(f: frappe._dict, user: str | None, created: bool = True) -> bool
 
 
 def _logs_of(query, log, f: frappe._dict, user: str | None):
-	"""Limit a query on the Opportunity Stage Log `log` to the opportunities `_restrict` allows, as a
-	semi-join; with nothing to restrict no join at all: every log row belongs to an opportunity
-	(opportunities are never deleted), and joining each of a million log rows to its opportunity
-	costs several times the aggregate itself."""
+	"""Limit a query on the Opportunity Stage Log or its summary (`log`) to the opportunities
+	`_restrict` allows, as a semi-join; with nothing to restrict no join at all: every row belongs to
+	an opportunity (opportunities are never deleted), and joining each row to its opportunity costs
+	several times the aggregate itself."""
 	if not _restricted(f, user):
 		return query
 	opp = frappe.qb.DocType("Sales Opportunity")
@@ -144,86 +139,51 @@ def _rate(part, whole, digits: int = 1) -> float | None:
 
 
 def _stage_history(stage_rows: list, f: frappe._dict, user: str | None) -> dict:
-	"""Per stage, from the Opportunity Stage Log of the filtered opportunities:
+	"""Per stage, from the stage summary of the filtered opportunities (`domain.stage_history` says
+	which log rows count as what):
 
-	- entered: opportunities that ever entered the stage (a row whose to_stage is the stage and whose
-	  from_stage is another or none: Create, Advance, Move Back, Won, Lost); entries: such rows;
+	- entered: opportunities that ever entered the stage; entries: times one did;
 	- converted: of those, the ones that entered the next stage at or after first entering this one;
-	- left / days / max_days: rows leaving the stage (from_stage is the stage, to_stage another) with
-	  their days_in_stage; late: those longer than the stage's time limit;
+	- left / days / max_days: stays that ended, with their days; late: those longer than the stage's
+	  time limit;
 	- confiscations: Confiscate rows of the stage.
 
-	Two scans: entries pivoted per opportunity (one row each, a first-entry time per stage, so the
-	conversion needs no self-join), and exits grouped by stage."""
+	One aggregate over opportunities × stages, however long their histories are."""
 	if not stage_rows:
 		return {}
-	log = frappe.qb.DocType("Opportunity Stage Log")
-	follows = next_stages(stage_rows)
-	index = {s.name: i for i, s in enumerate(stage_rows)}
-
-	# Confiscate, Keep, Return, Reassign and the lost request keep the stage: neither entry nor exit
-	entry = log.to_stage.isnotnull() & (log.from_stage.isnull() | (log.from_stage != log.to_stage))
-	pivot = []
-	for i, s in enumerate(stage_rows):
-		entering = log.to_stage == s.name
-		pivot += [
-			Min(Case().when(entering, log.at)).as_(f"first_{i}"),
-			Sum(Case().when(entering, 1).else_(0)).as_(f"entries_{i}"),
-		]
-	per_opp = _logs_of(
-		frappe.qb.from_(log).select(log.opportunity, *pivot).where(entry).groupby(log.opportunity),
-		log,
-		f,
-		user,
-	).as_("per_opp")
-	outer = []
-	for i, s in enumerate(stage_rows):
-		first = per_opp[f"first_{i}"]
-		outer += [Count(first).as_(f"entered_{i}"), Sum(per_opp[f"entries_{i}"]).as_(f"entries_{i}")]
-		if s.name in follows:
-			then = per_opp[f"first_{index[follows[s.name]]}"]
-			outer.append(Sum(Case().when(then >= first, 1).else_(0)).as_(f"converted_{i}"))
-	totals = frappe.qb.from_(per_opp).select(*outer).run(as_dict=True)[0]
-
-	leaving = log.to_stage.isnull() | (log.to_stage != log.from_stage)
-	# a stay longer than its stage's time limit; the limits come from stage_rows as a CASE rather
-	# than a join, which would cost one lookup per log row
-	late = ValueWrapper(0) == 1
-	for s in stage_rows:
-		if (overran := deadlines.overran(log.days_in_stage, cint(s.time_limit_days))) is not None:
-			late = late | ((log.from_stage == s.name) & overran)
-	late = leaving & late
-	exits = _logs_of(
-		frappe.qb.from_(log)
+	summary = frappe.qb.DocType(stage_history.SUMMARY)
+	query = (
+		frappe.qb.from_(summary)
 		.select(
-			log.from_stage.as_("stage"),
-			Sum(Case().when(leaving, 1).else_(0)).as_("left"),
-			Sum(Case().when(leaving, log.days_in_stage).else_(0)).as_("days"),
-			Max(Case().when(leaving, log.days_in_stage)).as_("max_days"),
-			Sum(Case().when(late, 1).else_(0)).as_("late"),
-			Sum(Case().when(log.action == "Confiscate", 1).else_(0)).as_("confiscations"),
+			summary.stage,
+			Count(summary.first_entered_at).as_("entered"),
+			Sum(summary.entries).as_("entries"),
+			Sum(summary.converted).as_("converted"),
+			Sum(summary.exits).as_("left"),
+			Sum(summary.days).as_("days"),
+			Sum(summary.timed_exits).as_("timed_exits"),
+			Max(Case().when(summary.timed_exits > 0, summary.max_days)).as_("max_days"),
+			Sum(summary.late).as_("late"),
+			Sum(summary.confiscations).as_("confiscations"),
 		)
-		.where(log.from_stage.isin([s.name for s in stage_rows]))
-		.groupby(log.from_stage),
-		log,
-		f,
-		user,
-	).run(as_dict=True)
-	by_stage = {r.stage: r for r in exits}
-
+		.where(summary.stage.isin([s.name for s in stage_rows]))
+		.groupby(summary.stage)
+	)
+	by_stage = {r.stage: r for r in _logs_of(query, summary, f, user).run(as_dict=True)}
+	follows = next_stages(stage_rows)
 	result = {}
-	for i, s in enumerate(stage_rows):
-		out = by_stage.get(s.name) or frappe._dict()
+	for s in stage_rows:
+		h = by_stage.get(s.name) or frappe._dict()
 		result[s.name] = frappe._dict(
-			entered=cint(totals[f"entered_{i}"]),
-			converted=cint(totals.get(f"converted_{i}")) if s.name in follows else None,
+			entered=cint(h.entered),
+			converted=cint(h.converted) if s.name in follows else None,
 			next_stage=follows.get(s.name),
-			entries=cint(totals[f"entries_{i}"]),
-			left=cint(out.left),
-			days=flt(out.days),
-			max_days=out.max_days,
-			late=cint(out.late),
-			confiscations=cint(out.confiscations),
+			entries=cint(h.entries),
+			left=cint(h.left),
+			days=flt(h.days),
+			max_days=h.max_days,
+			late=cint(h.late),
+			confiscations=cint(h.confiscations),
 		)
 	return result
 

@@ -112,6 +112,7 @@ def _remove(w, started, mapping_before):
 		frappe.db.delete("Communication Link", {"link_doctype": doctype, "link_name": ("in", names)})
 		frappe.db.delete("Version", {"ref_doctype": doctype, "docname": ("in", names)})
 	frappe.db.delete("Opportunity Stage Log", {"opportunity": ("in", opps)})
+	frappe.db.delete("Opportunity Stage Summary", {"opportunity": ("in", opps)})
 	frappe.db.delete("Sales Opportunity", {"name": ("in", opps)})
 	frappe.db.delete("Sales Lead Log", {"lead": ("in", leads)})
 	frappe.db.delete("Sales Lead", {"name": ("in", leads)})

@@ -21,7 +21,7 @@ from erpnext.accounts.doctype.sales_invoice.sales_invoice import make_sales_retu
 from erpnext.accounts.utils import get_fiscal_year
 from erpnext.selling.doctype.sales_order.sales_order import make_sales_invoice
 
-from sales_process.domain.bulk import insert_autoincrement
+from sales_process.domain.stage_history import insert_logs
 from sales_process.reports import pipeline
 from sales_process.sales_process.report.contract_billing_and_collection import (
 	contract_billing_and_collection,
@@ -200,7 +200,7 @@ def generated(factory):
 	shuffler.shuffle(opportunities)
 	shuffler.shuffle(logs)
 	insert_opportunities(opportunities)
-	insert_autoincrement("Opportunity Stage Log", LOG_FIELDS, logs)
+	insert_logs(LOG_FIELDS, logs)  # the app's writer: the log and its summary
 	# the generator made a real mix: every status, every stage, confiscations and moves back
 	assert {o["status"] for o in opportunities} == {"Open", "Won", "Lost"}
 	assert {o["stage"] for o in opportunities} == set(stages)
@@ -759,7 +759,7 @@ def test_calibrated_forecast_uses_the_company_history(hand_built, months):
 		)
 		logs += path_logs(name, hand_built.other, path, long_ago, outcome)
 	insert_opportunities(history)
-	insert_autoincrement("Opportunity Stage Log", LOG_FIELDS, logs)
+	insert_logs(LOG_FIELDS, logs)  # the app's writer: the log and its summary
 
 	mine = {
 		"线索确认": (4, 11),

@@ -155,6 +155,7 @@ def _remove_committed(customers, sales_persons, employees, users):
 		frappe.db.delete("Sales Daily Log", {"name": ("in", logs)})
 	if opps:
 		frappe.db.delete("Opportunity Stage Log", {"opportunity": ("in", opps)})
+		frappe.db.delete("Opportunity Stage Summary", {"opportunity": ("in", opps)})
 		frappe.db.delete("Sales Opportunity", {"name": ("in", opps)})
 	if users:
 		frappe.db.delete("Notification Log", {"for_user": ("in", users)})

@@ -6,6 +6,7 @@ from frappe import _
 from frappe.model.document import Document
 
 from sales_process.controllers.immutable import InsertOnly
+from sales_process.domain import stage_history
 
 
 class OpportunityStageLog(InsertOnly, Document):
@@ -15,6 +16,9 @@ class OpportunityStageLog(InsertOnly, Document):
 	def before_insert(self):
 		if not self.flags.from_process:
 			frappe.throw(_("Stage log rows are written by the sales process only."), frappe.PermissionError)
+
+	def after_insert(self):
+		stage_history.record([self])  # the summary, in the same transaction
 
 	def change_refusal(self):
 		return _("The opportunity stage history cannot be changed or deleted.")

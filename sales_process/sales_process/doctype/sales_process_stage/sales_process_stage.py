@@ -5,7 +5,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from sales_process.domain import stages
+from sales_process.domain import stage_history, stages
 
 
 class SalesProcessStage(Document):
@@ -67,6 +67,15 @@ class SalesProcessStage(Document):
 		if before.is_lost and not self.is_lost and not _other_stage_with("is_lost", self.name):
 			problems.append(stages.Problem("last_lost", self.name))
 		return problems
+
+	def on_update(self):
+		# which stage follows which may have changed: the summary's `converted` follows (R1)
+		before = self.get_doc_before_save()
+		if not before or any(self.get(f) != before.get(f) for f in ("sequence", "is_won", "is_lost")):
+			stage_history.schedule_refresh()
+
+	def after_delete(self):
+		stage_history.schedule_refresh()
 
 	def on_trash(self):
 		for flag, code in (("is_won", "last_won"), ("is_lost", "last_lost")):
