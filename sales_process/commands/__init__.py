@@ -72,4 +72,32 @@ def sales_process_migrate_crm(context, dry_run, batch_size):
 		frappe.destroy()
 
 
-commands = [sales_process_setup, sales_process_demo, sales_process_migrate_crm]
+@click.command("sales-process-rebuild-stage-summary")
+@click.option("--check", is_flag=True, help="Only compare the summary with the stage log.")
+@pass_context
+def rebuild_stage_summary(context, check=False):
+	"""Derive the Opportunity Stage Summary from the Opportunity Stage Log again (R1, R3)."""
+	import frappe
+
+	from sales_process.domain import stage_history
+
+	frappe.init(site=get_site(context))
+	frappe.connect()
+	try:
+		if check:
+			wrong = stage_history.differences()
+			click.echo(f"{len(wrong)} summary rows differ from the stage log")
+			for row in wrong[:20]:
+				click.echo(f"  {row}")
+			if wrong:
+				raise SystemExit(1)
+		else:
+			count = stage_history.rebuild()
+			# nosemgrep: frappe-manual-commit -- a bench CLI command: nothing else commits for it
+			frappe.db.commit()
+			click.echo(f"Stage summary rebuilt from the stage log: {count} rows")
+	finally:
+		frappe.destroy()
+
+
+commands = [sales_process_setup, sales_process_demo, sales_process_migrate_crm, rebuild_stage_summary]

@@ -26,7 +26,6 @@ entered this one.
 """
 
 import frappe
-from frappe import _
 from frappe.utils import cint, flt, get_datetime, now_datetime
 
 from sales_process.domain.bulk import CHUNK, insert_autoincrement
@@ -296,13 +295,6 @@ def _comparable(r, converted: int) -> tuple:
 		cint(r.confiscations),
 		converted,
 	)
-
-
-def rebuild_all() -> None:
-	"""The migrate patch and the bench command: the whole summary from the log, one transaction."""
-	count = rebuild()
-	frappe.db.commit()
-	print(_("Stage summary rebuilt from the stage log: {0} rows.").format(count))
 
 
 def schedule_refresh() -> None:
