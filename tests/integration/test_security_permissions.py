@@ -62,6 +62,16 @@ EXPECTED = {
 		"print": row(OK, DENY, OK, DENY, DENY, DENY),
 		"report": row(OK, HIDDEN, OK, DENY, DENY, DENY),
 	},
+	"Opportunity Stage Summary": {  # R1: derived from the log by its writer; managers read it
+		"read": row(DENY, DENY, OK, DENY, DENY, DENY),
+		"list": row(DENY, DENY, OK, DENY, DENY, DENY),
+		"create": row(DENY, DENY, DENY, DENY, DENY, DENY),
+		"write": row(DENY, DENY, DENY, DENY, DENY, DENY),
+		"delete": row(DENY, DENY, DENY, DENY, DENY, DENY),
+		"export": row(DENY, DENY, OK, DENY, DENY, DENY),
+		"print": row(DENY, DENY, OK, DENY, DENY, DENY),
+		"report": row(DENY, DENY, OK, DENY, DENY, DENY),
+	},
 	"Sales Daily Log": {
 		"read": row(OK, DENY, OK, DENY, DENY, DENY),
 		"list": row(OK, HIDDEN, OK, DENY, DENY, DENY),
@@ -351,6 +361,9 @@ def sample(world):
 		"CRM Migration Settings": "CRM Migration Settings",
 		"Sales Opportunity": opp["name"],
 		"Opportunity Stage Log": stage_log,
+		"Opportunity Stage Summary": frappe.get_all(
+			"Opportunity Stage Summary", {"opportunity": opp["name"]}, pluck="name"
+		)[0],
 		"Sales Daily Log": log,
 		"Help Alert": alert,
 		"Experience Entry": experience.name,
@@ -414,6 +427,7 @@ def _create_payload(world, sample, doctype: str, who: str) -> dict:
 			"action": "Won",
 			"at": "2026-01-01 00:00:00",
 		},
+		"Opportunity Stage Summary": lambda: {"opportunity": sample.opp["name"], "stage": "需求调研"},
 		"Sales Daily Log": lambda: {
 			"customer": sample.opp["customer"],
 			"activities": [{"activity_type": "电话沟通"}],
@@ -447,6 +461,7 @@ def _create_payload(world, sample, doctype: str, who: str) -> dict:
 WRITES = {
 	"Sales Opportunity": {"next_action": "matrix"},
 	"Opportunity Stage Log": {"note": "matrix"},
+	"Opportunity Stage Summary": {"days": 99},
 	"Sales Daily Log": {"note": "matrix"},
 	"Help Alert": {"description": "matrix"},
 	"Experience Entry": {"solution": "matrix"},
