@@ -2,6 +2,7 @@
 and against the log itself (`stage_history.differences`), through moves, a confiscation, a keep,
 reassignments, a rebuild, a change of the stage sequence and the bench command."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from sales_process.domain import opportunity as domain
 from sales_process.domain import stage_history
 from sales_process.reports import pipeline
 from sales_process.scheduled.deadlines import confiscate_overdue
+from tests.integration.rest import message
 from tests.integration.test_deadlines import T0, at
 from tests.integration.test_zz_lifecycle import bench
 
@@ -144,3 +146,48 @@ def test_the_bench_command_finds_the_whole_site_summary_equal_to_the_log():
 	out = bench("sales-process-rebuild-stage-summary", "--check")
 	assert out.returncode == 0, out.stdout + out.stderr
 	assert "0 summary rows differ from the stage log" in out.stdout
+
+
+@pytest.mark.parametrize("who", ("manager", "admin"))
+def test_summary_rows_resist_every_entry_point(world, who, tally):
+	"""Derived data is as immutable as the log it comes from: form, REST, frappe.client and delete are
+	refused for a Sales Manager and for Administrator, in process too."""
+	r = world["rep_a1"].insert("Sales Opportunity", world.opportunity_doc(world.customer()))
+	assert r.status_code == 200, message(r)
+	opp = r.json()["data"]["name"]
+	frappe.db.rollback()  # see what the server committed
+	name = frappe.get_all(SUMMARY, {"opportunity": opp}, pluck="name")[0]
+	before = frappe.db.get_value(SUMMARY, name, ["stage", *FIELDS, "modified"], as_dict=True)
+	assert (before.stage, before.entries) == (FIRST, 1)
+	client = world[who]
+	doc = client.get_doc(SUMMARY, name).json().get("data") or {"doctype": SUMMARY, "name": name}
+	forged = {"doctype": SUMMARY, "opportunity": opp, "stage": SECOND, "entries": 5}
+	attempts = [
+		("REST PUT", client.update(SUMMARY, name, {"entries": 9, "days": 99})),
+		(
+			"frappe.client.set_value",
+			client.call("frappe.client.set_value", doctype=SUMMARY, name=name, fieldname="days", value=9),
+		),
+		("frappe.client.save", client.call("frappe.client.save", doc=json.dumps({**doc, "entries": 9}))),
+		("REST POST", client.insert(SUMMARY, forged)),
+		("frappe.client.insert", client.call("frappe.client.insert", doc=json.dumps(forged))),
+		("REST DELETE", client.delete(SUMMARY, name)),
+		("frappe.client.delete", client.call("frappe.client.delete", doctype=SUMMARY, name=name)),
+	]
+	for label, resp in attempts:
+		tally("immutability attacks")
+		assert resp.status_code in (403, 417), (who, label, resp.status_code, message(resp))
+	frappe.db.rollback()
+	assert frappe.db.get_value(SUMMARY, name, ["stage", *FIELDS, "modified"], as_dict=True) == before
+	assert not frappe.db.exists(SUMMARY, {"opportunity": opp, "stage": SECOND})
+	# in process, past the permission check
+	row = frappe.get_doc(SUMMARY, name)
+	row.entries = 9
+	with pytest.raises(frappe.PermissionError):
+		row.save(ignore_permissions=True)
+	with pytest.raises(frappe.PermissionError):
+		frappe.get_doc(forged).insert(ignore_permissions=True)
+	with pytest.raises(frappe.PermissionError):
+		frappe.delete_doc(SUMMARY, name, ignore_permissions=True)
+	frappe.db.rollback()
+	assert frappe.db.get_value(SUMMARY, name, "entries") == 1
