@@ -9,6 +9,7 @@ import time
 
 import frappe
 
+from sales_process.domain import stage_history
 from tests.conftest import TEST_SITE
 from tests.integration.job_runner import start
 from tests.integration.rest import message
@@ -119,9 +120,42 @@ def test_advance_stage_racing_the_confiscation_job_never_loses_a_move(world, tal
 			assert actions == ["Create", "Confiscate"], actions
 			assert (doc.stage, doc.sales_person) == ("线索确认", world.sp["lead_a"])
 			outcomes.add("confiscated")
-		# the row agrees with the last history row
+		# the row agrees with the last history row, and the stage summary with the history
 		assert (log[-1].to_stage, log[-1].to_sales_person) == (doc.stage, doc.sales_person)
+		assert stage_history.differences([name]) == []
 	assert outcomes  # which side wins each round is up to the scheduler; both are checked above
+
+
+def test_simultaneous_advances_keep_the_stage_summary_equal_to_the_log(world, tally):
+	"""Six opportunities advanced at the same moment, one of them twice: the summary's upserts add
+	up instead of overwriting each other, no request deadlocks, and the double move happens once."""
+	names = []
+	for _i in range(6):
+		r = world["rep_a1"].insert(OPP, world.opportunity_doc(world.customer()))
+		assert r.status_code == 200, message(r)
+		names.append(r.json()["data"]["name"])
+
+	def advance(name):
+		return lambda: world["rep_a1"].call(
+			f"{OA}.advance_stage", name=name, to_stage="需求调研", evidence=EVIDENCE
+		)
+
+	responses = together(*[advance(n) for n in names], advance(names[0]))
+	tally("races run")
+	codes = [r.status_code for r in responses]
+	assert codes[1:6] == [200] * 5, [message(r) for r in responses]
+	assert sorted([codes[0], codes[6]]) == [200, 417], [message(r) for r in responses]
+	frappe.db.rollback()
+	assert stage_history.differences(names) == []
+	rows = frappe.get_all(
+		"Opportunity Stage Summary",
+		{"opportunity": ("in", names)},
+		["stage", "entries", "exits", "converted"],
+	)
+	by_stage = {}
+	for r in rows:
+		by_stage.setdefault(r.stage, []).append((r.entries, r.exits, r.converted))
+	assert by_stage == {"线索确认": [(1, 1, 1)] * 6, "需求调研": [(1, 0, 0)] * 6}
 
 
 def test_four_simultaneous_mark_effective_calls_make_one_experience_entry(world, tally):
