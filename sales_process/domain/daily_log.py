@@ -8,6 +8,7 @@ still names it in `previous_entry`, and the positions skip one).
 """
 
 import hashlib
+import json
 import math
 from collections.abc import Iterable, Iterator
 
@@ -193,7 +194,7 @@ def validate_new(doc):
 	if flt(doc.cost) < 0:
 		frappe.throw(_("Cost cannot be negative."), DailyLogError)
 	day_limit = min(limits.max_minutes_per_day, MINUTES_PER_DAY)
-	logged = minutes_logged(doc.sales_person, doc.log_date)
+	logged = lock_chain(doc)["minutes"]
 	if logged + cint(doc.minutes) > day_limit:
 		frappe.throw(
 			_("{0} already logged {1} minutes on {2}; {3} more would exceed {4} minutes for one day.").format(
@@ -220,25 +221,12 @@ def validate_new(doc):
 	if doc.lead:
 		_validate_lead(doc, user)
 	else:
-		_validate_customer(doc, user)
+		_validate_customer(doc, user, doc.flags.locked_chain["owners"])
 	_validate_opportunity(doc, user)
 	if doc.difficulty and not doc.opportunity:
 		# K8: the help alert goes on the customer, which the logger must be able to act for
 		holders.check_may_act_for(doc.customer, user)
 	_validate_correction(doc, user)
-
-
-def minutes_logged(sales_person: str, log_date) -> int:
-	log = frappe.qb.DocType("Sales Daily Log")
-	from frappe.query_builder.functions import Coalesce, Sum
-
-	row = (
-		frappe.qb.from_(log)
-		.select(Coalesce(Sum(log.minutes), 0))
-		.where((log.sales_person == sales_person) & (log.log_date == log_date))
-		.run()
-	)
-	return cint(row[0][0])
 
 
 def _validate_activities(doc):
@@ -249,22 +237,19 @@ def _validate_activities(doc):
 		frappe.throw(_("At most {0} activities per entry.").format(MAX_ACTIVITIES), DailyLogError)
 	if len(set(names)) != len(names):
 		frappe.throw(_("An activity is ticked twice."), DailyLogError)
-	at = frappe.qb.DocType("Sales Activity Type")
-	rows = (
-		frappe.qb.from_(at)
-		.select(at.name, at.score, at.is_effective)
-		.where(at.name.isin(names))
-		.run(as_dict=True)
-	)
-	known = {r.name: r for r in rows}
-	unknown = [n for n in names if n not in known]
+	# the cached documents (Redis): Frappe drops an activity type's copy whenever it is saved,
+	# renamed or deleted, so a changed score counts from the next entry on
+	known = {n: frappe.get_cached_value("Sales Activity Type", n, ["score", "is_effective"]) for n in names}
+	unknown = [n for n in names if not known[n]]
 	if unknown:
 		frappe.throw(_("Unknown activity: {0}").format(", ".join(unknown)), DailyLogError)
-	doc.effective_score = sum(flt(known[n].score) for n in names if known[n].is_effective)
+	doc.effective_score = sum(flt(score) for score, effective in known.values() if effective)
 
 
-def _validate_customer(doc, user):
-	if not doc.customer or not frappe.db.exists("Customer", doc.customer):
+def _validate_customer(doc, user, owners: list[str]):
+	"""`owners`: who holds an open opportunity for the customer, read with the chain's lock."""
+	# the request's copy of Frappe's link check of the same field (no second query)
+	if not doc.customer or not frappe.db.get_value("Customer", doc.customer, "name", cache=True):
 		frappe.throw(_("Customer {0} does not exist.").format(doc.customer or ""), DailyLogError)
 	# the document-level check is needed (ERPNext's employee Company User Permission also applies to
 	# the customer's child rows); the cached document spares loading the Customer and its child
@@ -273,14 +258,6 @@ def _validate_customer(doc, user):
 	if not frappe.has_permission("Customer", "read", doc=customer, user=user):
 		frappe.throw(_("You cannot see customer {0}.").format(doc.customer), frappe.PermissionError)
 	# a customer another team holds an open opportunity for is theirs (O2): no work on it here
-	o = frappe.qb.DocType("Sales Opportunity")
-	owners = (
-		frappe.qb.from_(o)
-		.select(o.sales_person)
-		.distinct()
-		.where((o.customer == doc.customer) & (o.status == "Open"))
-		.run(pluck=True)
-	)
 	if owners and not any(hierarchy.in_scope(owner, user) for owner in owners):
 		frappe.throw(
 			_("Customer {0} is owned by {1}; you cannot log work on it.").format(
@@ -354,13 +331,24 @@ def _validate_correction(doc, user):
 # --- the chain -------------------------------------------------------------------------------------
 
 
+def lock_chain(doc) -> dict:
+	"""Lock the salesperson's row (the chain's lock) when validation first needs what is read with
+	it: {"head": the chain's last entry or None, "minutes": already logged on the entry's day (L3),
+	"owners": who holds an open opportunity for its customer (O2)}. Read afresh by every insert
+	attempt (validate runs again on a retry) and kept on `doc.flags.locked_chain` for the rest of
+	validation and for `link_into_chain`, in the same transaction."""
+	doc.flags.locked_chain = _read_locked(doc.sales_person, doc.log_date, doc.customer)
+	return doc.flags.locked_chain
+
+
 def link_into_chain(doc):
-	"""Called right before insert: lock the salesperson's row and follow the chain's head kept there.
+	"""Called right before insert: follow the chain's head read under the salesperson's lock.
 
 	Keeping the head (the last entry's name, position and hash) on the Sales Person row means that
 	appending needs no range read of the log: a locking range read takes gap locks, and two people's
 	first entries, falling into one gap of the (sales_person, chain_seq) index, deadlocked."""
-	last = _chain_head_for_update(doc.sales_person)
+	# taken by validate_new in this attempt; never a head read before a rollback
+	last = doc.flags.pop("locked_chain")["head"]
 	if last:
 		doc.chain_seq = cint(last["chain_seq"]) + 1
 		doc.previous_entry = str(last["name"])
@@ -375,19 +363,35 @@ def link_into_chain(doc):
 	doc.content_hash = content_hash(entry_dict(doc))
 
 
-def _chain_head_for_update(sales_person: str) -> dict | None:
-	"""The chain's last entry as {name, chain_seq, content_hash}, or None; the chain stays locked.
-
-	The locking read of the Sales Person row serialises appends to one chain and sees the latest
-	committed head. A head whose entry was since removed from the database is still followed, so
-	the next entry keeps naming it and the gap stays visible to the integrity check."""
+def _read_locked(sales_person: str, log_date, customer: str | None) -> dict:
+	"""One statement: the locking read of the Sales Person row, which serialises appends to one chain
+	and sees the latest committed head, and beside it, as plain (non-locking) subqueries, the day's
+	minutes and the customer's open-opportunity holders. MariaDB locks only the rows of the outer
+	table here: no gap lock on the log or the opportunities, whose ranges other people's entries and
+	opportunities share. A head whose entry was since removed from the database is still followed,
+	so the next entry keeps naming it and the gap stays visible to the integrity check."""
 	# nosemgrep: frappe-using-db-sql -- row lock serialising the salesperson's chain appends
 	stored = frappe.db.sql(
-		f"select {', '.join(f'`{c}`' for c in HEAD_FIELDS)} from `tabSales Person` where name = %s for update",
-		sales_person,
+		f"""select {", ".join(f"sp.`{c}`" for c in HEAD_FIELDS)},
+			(select coalesce(sum(l.minutes), 0) from `tabSales Daily Log` l
+				where l.sales_person = sp.name and l.log_date = %(day)s),
+			(select json_arrayagg(distinct o.sales_person) from `tabSales Opportunity` o
+				where o.customer = %(customer)s and o.status = 'Open')
+		from `tabSales Person` sp where sp.name = %(sales_person)s for update""",
+		{"sales_person": sales_person, "day": log_date, "customer": customer or ""},
 	)
-	if stored and stored[0][0]:
-		return dict(zip(HEAD_FIELDS.values(), stored[0], strict=True))
+	*head, minutes, owners = stored[0]
+	return {
+		"head": _head(sales_person, head),
+		"minutes": cint(minutes),
+		"owners": json.loads(owners) if owners else [],
+	}
+
+
+def _head(sales_person: str, stored: list) -> dict | None:
+	"""The chain's last entry as {name, chain_seq, content_hash}, or None (an empty chain)."""
+	if stored[0]:
+		return dict(zip(HEAD_FIELDS.values(), stored, strict=True))
 	# No head: an empty chain, or rows written in bulk (demo, generators) that bypassed the
 	# controller. A plain read tells them apart; only bulk rows pay for the gap-locking scan.
 	log = frappe.qb.DocType("Sales Daily Log")
