@@ -2,7 +2,10 @@
 Frappe itself queues its email (per the user's Notification Settings) and sends the realtime
 event to that user only."""
 
+import html
+
 import frappe
+from frappe.email.doctype.email_queue.email_queue import QueueBuilder
 
 from sales_process.domain import hierarchy
 from sales_process.domain.bulk import insert_rows
@@ -128,19 +131,165 @@ class Digest:
 		self.lines = {}
 
 
+DIGEST_LINES = 200  # lines listed in one digest email; the rest are counted
+
+
 def send_digests(subject: str, lines: dict[str, list[str]]):
-	for user, user_lines in lines.items():
-		_digest_email(user, subject, user_lines)
-
-
-def _digest_email(user: str, subject: str, lines: list[str]):
-	from frappe.utils import escape_html
-
-	body = "<ul>" + "".join(f"<li>{escape_html(line)}</li>" for line in lines[:200]) + "</ul>"
-	if len(lines) > 200:
-		body += f"<p>… +{len(lines) - 200}</p>"
+	"""One digest email per user, queued as `frappe.sendmail(recipients=[user], ...)` queues it:
+	Frappe's QueueBuilder builds each MIME message (sender, text part, Message-Id) and `flush` sends
+	the rows like any other. What does not depend on the user is done once per run: the outgoing
+	account, who unsubscribed, and Frappe's formatted HTML around the lines (template, footer and
+	Premailer's CSS pass, most of a message's cost); the Email Queue rows and their recipient rows
+	go in as two multi-row INSERTs instead of one document insert per message."""
+	users = sorted(lines)
+	shared = QueueBuilder(recipients=users, subject=subject)
 	try:
-		frappe.sendmail(recipients=[user], subject=subject, message=body, delayed=True)
+		shared.get_outgoing_email_account()
 	except frappe.OutgoingEmailError:
 		# no outgoing account configured: the system notifications still reach the user
-		pass
+		return
+	unsubscribed = set(shared.get_unsubscribed_user_emails())
+	users = [u for u in users if u not in unsubscribed]
+	if not users:
+		return
+	render = _html_renderer(shared)
+	queues, recipients = [], []
+	for user in users:
+		builder = _DigestBuilder(
+			shared, render(lines[user]), recipients=[user], subject=subject, message=digest_body(lines[user])
+		)
+		data = builder.as_dict(include_recipients=False)
+		if not data:  # an invalid address: Frappe has logged it and queues nothing
+			continue
+		queue, recipient = _queue_rows(data, user)
+		queues.append(queue)
+		recipients.append(recipient)
+	for doctype, rows in (("Email Queue", queues), ("Email Queue Recipient", recipients)):
+		if rows:
+			insert_rows(doctype, list(rows[0]), [tuple(r.values()) for r in rows])
+
+
+def digest_body(lines: list[str]) -> str:
+	"""The message as given to Frappe: the first DIGEST_LINES lines, then how many more."""
+	body = "<ul>" + "".join(f"<li>{_escape(line)}</li>" for line in lines[:DIGEST_LINES]) + "</ul>"
+	if len(lines) > DIGEST_LINES:
+		body += f"<p>{_escape(_more(lines))}</p>"
+	return body
+
+
+def _more(lines: list[str]) -> str:
+	return f"… +{len(lines) - DIGEST_LINES}"
+
+
+def _escape(text: str) -> str:
+	# text as lxml serializes it (Premailer re-serializes the whole message)
+	return html.escape(text, quote=False)
+
+
+_PROBE = ("SPDIGESTPROBEA", "SPDIGESTPROBEB", "SPDIGESTPROBEC")
+
+
+def _html_renderer(shared: QueueBuilder):
+	"""`lines → formatted HTML` equal to Frappe's `get_formatted_html(subject, digest_body(lines))`.
+	Per shape of body (one line; several; several and "… +N") Frappe renders a probe body once and
+	the lines are set between the probe's tags; the first message of each shape is compared with
+	Frappe's own rendering, and should they differ (another email CSS, template or serializer),
+	Frappe renders every message of that shape."""
+	from frappe.email.email_body import get_formatted_html
+
+	def frappe_html(body: str) -> str:
+		return get_formatted_html(
+			shared.subject,
+			body,
+			header=shared.header,
+			email_account=shared.get_outgoing_email_account(),
+			unsubscribe_link=shared.unsubscribe_message(),
+			with_container=shared.with_container,
+		)
+
+	def full(lines: list[str]) -> str:
+		return frappe_html(digest_body(lines))
+
+	fillers = {}
+
+	def render(lines: list[str]) -> str:
+		shape = (min(len(lines), 2), len(lines) > DIGEST_LINES)
+		if shape not in fillers:
+			fill = _filler(frappe_html, *shape)
+			fillers[shape] = fill if fill and fill(lines) == full(lines) else full
+		return fillers[shape](lines)
+
+	return render
+
+
+def _filler(frappe_html, items: int, more: bool):
+	a, b, c = _PROBE
+	out = frappe_html(
+		"<ul>" + "".join(f"<li>{p}</li>" for p in _PROBE[:items]) + "</ul>" + (f"<p>{c}</p>" if more else "")
+	)
+	try:
+		ia = out.index(a)
+		li_at = out.rindex("<li", 0, ia)
+		head, li_open, pos, sep = out[:li_at], out[li_at:ia], ia + len(a), ""
+		if items == 2:
+			ib = out.index(b)
+			sep = out[pos + len("</li>") : out.rindex("<li", 0, ib)]
+			if out[ib - len(li_open) : ib] != li_open or not out.startswith("</li>", pos):
+				return None
+			pos = ib + len(b)
+		if not out.startswith("</li>", pos):
+			return None
+		pos += len("</li>")
+		if more:
+			ic = out.index(c)
+			p_at = out.rindex("<p", 0, ic)
+			between, p_open, tail = out[pos:p_at], out[p_at:ic], out[ic + len(c) :]
+		else:
+			between, p_open, tail = "", "", out[pos:]
+	except ValueError:
+		return None
+
+	def fill(lines: list[str]) -> str:
+		shown = sep.join(f"{li_open}{_escape(line)}</li>" for line in lines[:DIGEST_LINES])
+		extra = f"{between}{p_open}{_escape(_more(lines))}" if more else ""
+		return f"{head}{shown}{extra}{tail}"
+
+	return fill
+
+
+class _DigestBuilder(QueueBuilder):
+	"""Frappe's builder for one recipient's message; the outgoing account, the unsubscribed
+	addresses and the formatted HTML come from the run instead of being looked up per message."""
+
+	def __init__(self, shared: QueueBuilder, formatted: str, **kwargs):
+		super().__init__(**kwargs)
+		self.shared, self.formatted = shared, formatted
+
+	def email_html_content(self):
+		return self.formatted
+
+	def get_outgoing_email_account(self):
+		return self.shared.get_outgoing_email_account()
+
+	def get_unsubscribed_user_emails(self):
+		return self.shared.get_unsubscribed_user_emails()
+
+
+def _queue_rows(data: dict, user: str) -> tuple[dict, dict]:
+	"""The Email Queue row and its recipient row as `EmailQueue.new(...).insert()` writes them
+	(defaults, hash names, timestamps, only the doctype's columns), without the per-document insert."""
+	from frappe.model.naming import set_new_name
+	from frappe.utils import now
+
+	doc = frappe.new_doc("Email Queue")
+	doc.update(data)
+	doc.set_recipients([user])
+	stamp, by = now(), frappe.session.user
+	for d in (doc, *doc.recipients):
+		set_new_name(d)
+		d.creation = d.modified = stamp
+		d.owner = d.modified_by = by
+	doc.set_parent_in_children()
+	return tuple(
+		d.get_valid_dict(convert_dates_to_str=True, ignore_virtual=True) for d in (doc, doc.recipients[0])
+	)
