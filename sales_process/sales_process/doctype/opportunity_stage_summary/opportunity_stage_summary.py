@@ -24,3 +24,10 @@ def on_doctype_update():
 	frappe.db.add_unique(
 		"Opportunity Stage Summary", ["opportunity", "stage"], constraint_name="unique_opportunity_stage"
 	)
+	# the funnel's per-stage totals read this narrow index in stage order (no temporary table)
+	frappe.db.add_index(
+		"Opportunity Stage Summary",
+		["stage", "first_entered_at", "entries", "converted", "exits", "timed_exits", "days", "max_days"]
+		+ ["late", "confiscations"],
+		index_name="stage_totals",
+	)
