@@ -196,23 +196,20 @@ def profile(people: dict, runs: int, seed: int) -> tuple[list[dict], dict]:
 	out = io.StringIO()
 	pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
 	log_ms, todo_ms = (1000 * statistics.median(timings[k]) for k in ("add_log", "ToDo"))
+
+	def row(measurement, ms, trips):
+		return {
+			"measurement": measurement,
+			"ms": round(ms, 2),
+			"SQL statements": len(trips.statements),
+			"SQL ms": round(sum(t for t, *_ in trips.statements), 2),
+			"Redis commands": len(trips.redis),
+			"Redis ms": round(sum(t for t, *_ in trips.redis), 2),
+		}
+
 	rows = [
-		{
-			"measurement": f"add_log in-process, median of {runs}",
-			"ms": round(log_ms, 2),
-			"SQL statements": len(log.statements),
-			"SQL ms": round(sum(t for t, *_ in log.statements), 2),
-			"Redis commands": len(log.redis),
-			"Redis ms": round(sum(t for t, *_ in log.redis), 2),
-		},
-		{
-			"measurement": f"ToDo insert in-process, median of {runs}",
-			"ms": round(todo_ms, 2),
-			"SQL statements": len(todo_log.statements),
-			"SQL ms": round(sum(t for t, *_ in todo_log.statements), 2),
-			"Redis commands": len(todo_log.redis),
-			"Redis ms": round(sum(t for t, *_ in todo_log.redis), 2),
-		},
+		row(f"add_log in-process, median of {runs}", log_ms, log),
+		row(f"ToDo insert in-process, median of {runs}", todo_ms, todo_log),
 	]
 	details = {
 		"add_log_round_trips": log.lines(),
@@ -228,7 +225,7 @@ def profile(people: dict, runs: int, seed: int) -> tuple[list[dict], dict]:
 def rest(site: str, people: dict, per_client: int, rounds: int, tag: str) -> tuple[list[dict], dict]:
 	import frappe
 
-	from benchmarks.run import api_keys, hammer, merge_rounds, require_baseline, todo_request
+	from benchmarks.run import api_keys, interleaved, require_baseline, todo_request
 	from tests.integration.rest import Server
 
 	users = people["users"][:4]
@@ -242,17 +239,7 @@ def rest(site: str, people: dict, per_client: int, rounds: int, tag: str) -> tup
 	server = Server(site=site, name="benchmark-daily-logs")
 	say(f"  gunicorn up on {server.base} (2 workers)")
 	try:
-		hammer(server, clients, 5, todo)  # warm-up of both paths in both workers
-		warm = hammer(server, clients, 5, add_log)
-		assert not warm["error_count"], warm["errors"]
-		results = {"ToDo": [], "add_log": []}
-		for r in range(rounds):
-			results["ToDo"].append(hammer(server, clients, per_client, todo))
-			results["add_log"].append(hammer(server, clients, per_client, add_log))
-			say(
-				f"  REST round {r + 1}/{rounds}: ToDo {results['ToDo'][-1]['per_second']:.1f}/s, "
-				f"add_log {results['add_log'][-1]['per_second']:.1f}/s"
-			)
+		merged = interleaved(server, clients, per_client, rounds, {"ToDo": todo, "add_log": add_log})
 	finally:
 		server.stop()
 		say("  gunicorn stopped")
@@ -264,7 +251,7 @@ def rest(site: str, people: dict, per_client: int, rounds: int, tag: str) -> tup
 	chains = daily_log.verify(people["reps"])
 	assert chains["ok"], chains["problems"][:3]
 
-	todo_m, log_m = merge_rounds(results["ToDo"]), merge_rounds(results["add_log"])
+	todo_m, log_m = merged["ToDo"], merged["add_log"]
 	require_baseline(todo_m)
 	ratio = log_m["per_second"] / todo_m["per_second"]
 	rows = [

@@ -217,7 +217,7 @@ def stale(rows_n: int, loop_n: int, seed: int, people: dict) -> list[dict]:
 def rest(site: str, people: dict, per_client: int, rounds: int, tag: str) -> list[dict]:
 	import frappe
 
-	from benchmarks.run import api_keys, hammer, merge_rounds, require_baseline, todo_request
+	from benchmarks.run import api_keys, interleaved, require_baseline, todo_request
 	from sales_process.domain.lead import default_pool
 	from tests.integration.rest import Server
 
@@ -239,17 +239,7 @@ def rest(site: str, people: dict, per_client: int, rounds: int, tag: str) -> lis
 	server = Server(site=site, name="benchmark-leads")
 	say(f"  gunicorn up on {server.base} (2 workers)")
 	try:
-		hammer(server, clients, warmup, todo)
-		warm = hammer(server, clients, warmup, claim)
-		assert not warm["error_count"], warm["errors"]
-		results = {"ToDo": [], "claim_lead": []}
-		for r in range(rounds):
-			results["ToDo"].append(hammer(server, clients, per_client, todo))
-			results["claim_lead"].append(hammer(server, clients, per_client, claim))
-			say(
-				f"  REST round {r + 1}/{rounds}: ToDo {results['ToDo'][-1]['per_second']:.1f}/s, "
-				f"claim_lead {results['claim_lead'][-1]['per_second']:.1f}/s"
-			)
+		merged = interleaved(server, clients, per_client, rounds, {"ToDo": todo, "claim_lead": claim}, warmup)
 	finally:
 		server.stop()
 		say("  gunicorn stopped")
@@ -258,7 +248,7 @@ def rest(site: str, people: dict, per_client: int, rounds: int, tag: str) -> lis
 		"Sales Lead Log", {"lead": ("like", f"SLEAD-BENCH-CLAIM-{tag}-%"), "action": "Claim"}
 	)
 
-	todo_m, claim_m = merge_rounds(results["ToDo"]), merge_rounds(results["claim_lead"])
+	todo_m, claim_m = merged["ToDo"], merged["claim_lead"]
 	require_baseline(todo_m)
 	ratio = claim_m["per_second"] / todo_m["per_second"]
 	assert claimed == 4 * per_rep, (claimed, claim_m["error_samples"])

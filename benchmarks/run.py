@@ -494,6 +494,24 @@ def merge_rounds(rounds: list[dict]) -> dict:
 	}
 
 
+def interleaved(server, clients, per_client: int, rounds: int, requests: dict, warmup: int = 5) -> dict:
+	"""Each kind of request (the first is the baseline) warmed up in both workers, then `rounds`
+	rounds in which every kind runs once in turn, so load from other work hits all alike; returns
+	each kind's rounds merged (`merge_rounds`). A failing warm-up of a measured kind stops the run."""
+	for n, (name, make) in enumerate(requests.items()):
+		warm = hammer(server, clients, warmup, make)
+		assert n == 0 or not warm["error_count"], (name, warm["errors"])
+	results = {name: [] for name in requests}
+	for r in range(rounds):
+		for name, make in requests.items():
+			results[name].append(hammer(server, clients, per_client, make))
+		say(
+			f"  REST round {r + 1}/{rounds}: "
+			+ ", ".join(f"{name} {results[name][-1]['per_second']:.1f}/s" for name in requests)
+		)
+	return {name: merge_rounds(v) for name, v in results.items()}
+
+
 def require_baseline(merged: dict, what: str = "ToDo"):
 	"""A ratio against a baseline that failed means nothing: stop with its errors instead."""
 	if merged["errors"]:
@@ -591,16 +609,7 @@ def rest_and_workbench(site: str, ctx: dict, per_client: int, rounds: int, wb_ru
 				},
 			)
 
-		hammer(server, clients, 5, todo)  # warm-up both paths in both workers
-		hammer(server, clients, 5, add_log)
-		results = {"ToDo": [], "add_log": []}
-		for r in range(rounds):
-			results["ToDo"].append(hammer(server, clients, per_client, todo))
-			results["add_log"].append(hammer(server, clients, per_client, add_log))
-			say(
-				f"  REST round {r + 1}/{rounds}: ToDo {results['ToDo'][-1]['per_second']:.1f}/s, "
-				f"add_log {results['add_log'][-1]['per_second']:.1f}/s"
-			)
+		merged = interleaved(server, clients, per_client, rounds, {"ToDo": todo, "add_log": add_log})
 		wb_http = []
 		import requests
 
@@ -619,7 +628,7 @@ def rest_and_workbench(site: str, ctx: dict, per_client: int, rounds: int, wb_ru
 		say("  gunicorn stopped")
 		cleanup_rest(ctx)
 
-	todo_m, log_m = merge_rounds(results["ToDo"]), merge_rounds(results["add_log"])
+	todo_m, log_m = merged["ToDo"], merged["add_log"]
 	require_baseline(todo_m)
 	ratio = log_m["per_second"] / todo_m["per_second"]
 	rows = [
