@@ -180,10 +180,17 @@ def refresh_conversion(opportunities: list[str] | None = None, stage_rows: list 
 # --- deriving it again from the log ---------------------------------------------------------------
 
 
-def _from_log_sql(where: str) -> str:
-	"""One SELECT of the summary's rows as the log gives them (`where` limits the log rows)."""
-	late = " or ".join("(l.from_stage = %s and l.days_in_stage > %s)" for _s in _limited_stages()) or "false"
-	return f"""
+def _from_log(opportunities: list[str] | None, stage_rows: list) -> tuple[str, list]:
+	"""One SELECT of the summary's rows as the log gives them, for the opportunities (None: all),
+	with its parameters: the same definitions as `record`, in SQL."""
+	where, ids = "", []
+	if opportunities is not None:
+		where = f"and l.opportunity in ({', '.join(['%s'] * len(opportunities))})"
+		ids = list(opportunities)
+	limited = [(s.name, cint(s.time_limit_days)) for s in stage_rows if cint(s.time_limit_days) > 0]
+	late = " or ".join("(l.from_stage = %s and l.days_in_stage > %s)" for _s in limited) or "false"
+	leaving = "(l.to_stage is null or l.to_stage = '' or l.to_stage != l.from_stage)"
+	sql = f"""
 		select opportunity, stage, min(entered_at) as first_entered_at, sum(entry) as entries,
 			sum(leaving) as exits, count(days) as timed_exits, coalesce(sum(days), 0) as days,
 			coalesce(max(days), 0) as max_days,
@@ -195,33 +202,16 @@ def _from_log_sql(where: str) -> str:
 			where l.to_stage is not null and l.to_stage != ''
 				and (l.from_stage is null or l.from_stage = '' or l.from_stage != l.to_stage) {where}
 			union all
-			select l.opportunity, l.from_stage, null, 0,
-				(l.to_stage is null or l.to_stage = '' or l.to_stage != l.from_stage),
-				case when l.to_stage is null or l.to_stage = '' or l.to_stage != l.from_stage
-					then l.days_in_stage end,
-				case when (l.to_stage is null or l.to_stage = '' or l.to_stage != l.from_stage)
-					and ({late}) then 1 else 0 end,
+			select l.opportunity, l.from_stage, null, 0, {leaving},
+				case when {leaving} then l.days_in_stage end,
+				case when {leaving} and ({late}) then 1 else 0 end,
 				l.action = 'Confiscate'
 			from `tab{LOG}` l
 			where l.from_stage is not null and l.from_stage != ''
-				and (l.to_stage is null or l.to_stage = '' or l.to_stage != l.from_stage
-					or l.action = 'Confiscate') {where}
+				and ({leaving} or l.action = 'Confiscate') {where}
 		) x
 		group by opportunity, stage"""
-
-
-def _limited_stages() -> list:
-	return [s for s in stored_stages() if cint(s.time_limit_days) > 0]
-
-
-def _late_params() -> list:
-	return [v for s in _limited_stages() for v in (s.name, cint(s.time_limit_days))]
-
-
-def _where(opportunities: list[str] | None) -> tuple[str, list]:
-	if opportunities is None:
-		return "", []
-	return f"and l.opportunity in ({', '.join(['%s'] * len(opportunities))})", list(opportunities)
+	return sql, [*ids, *(v for pair in limited for v in pair), *ids]
 
 
 def rebuild(opportunities: list[str] | None = None) -> int:
@@ -229,14 +219,14 @@ def rebuild(opportunities: list[str] | None = None) -> int:
 	transaction; returns the number of summary rows written."""
 	if opportunities is not None and not opportunities:
 		return 0
-	where, params = _where(opportunities)
+	stage_rows = stored_stages()
+	derived, params = _from_log(opportunities, stage_rows)
 	if opportunities is None:
 		frappe.db.delete(SUMMARY)
 	else:
 		frappe.db.delete(SUMMARY, {"opportunity": ("in", opportunities)})
 	now, user = now_datetime(), frappe.session.user
 	name_sql = NAME_SQL.format(opportunity="s.opportunity", stage="s.stage")
-	late = _late_params()
 	# nosemgrep: frappe-using-db-sql -- one INSERT … SELECT over the whole log (frappe.qb has no INSERT … SELECT with UNION)
 	frappe.db.sql(
 		f"""insert into `tab{SUMMARY}` (name, opportunity, stage, first_entered_at, entries, exits,
@@ -244,10 +234,10 @@ def rebuild(opportunities: list[str] | None = None) -> int:
 			modified_by)
 		select {name_sql}, s.opportunity, s.stage, s.first_entered_at, s.entries, s.exits,
 			s.timed_exits, s.days, s.max_days, s.late, s.confiscations, 0, %s, %s, %s, %s
-		from ({_from_log_sql(where)}) s""",
-		[now, now, user, user, *params, *late, *params],
+		from ({derived}) s""",
+		[now, now, user, user, *params],
 	)
-	refresh_conversion(opportunities)
+	refresh_conversion(opportunities, stage_rows)
 	return (
 		frappe.db.count(SUMMARY)
 		if opportunities is None
@@ -258,17 +248,17 @@ def rebuild(opportunities: list[str] | None = None) -> int:
 def differences(opportunities: list[str] | None = None) -> list[dict]:
 	"""Rows where the summary and the log disagree (empty when they agree), for the opportunities
 	(None: all). `converted` is compared with what the first entries give."""
-	where, params = _where(opportunities)
-	late = _late_params()
+	stage_rows = stored_stages()
+	sql, params = _from_log(opportunities, stage_rows)
 	# nosemgrep: frappe-using-db-sql -- the same SELECT as `rebuild`, compared instead of written
-	derived = frappe.db.sql(_from_log_sql(where), [*params, *late, *params], as_dict=True)
+	derived = frappe.db.sql(sql, params, as_dict=True)
 	summary = frappe.get_all(
 		SUMMARY,
 		filters=None if opportunities is None else {"opportunity": ("in", opportunities)},
 		fields=["opportunity", "stage", "first_entered_at", "converted", *COUNTERS, "max_days"],
 		limit_page_length=0,
 	)
-	follows = next_stages(stored_stages())
+	follows = next_stages(stage_rows)
 	firsts = {(r.opportunity, r.stage): r.first_entered_at for r in derived}
 	expected = {}
 	for r in derived:
