@@ -52,6 +52,15 @@ sql() { # sql PORT STATEMENT…  (root over the server's own socket)
 }
 
 mkdir -p "$DIR"
+# the bench's Redis (cache, queue) is shared with the bench and left running; install-app needs the
+# queue (a fresh machine has neither up) — started the way scripts/dev does
+for conf in redis_cache redis_queue; do
+	port=$(awk '/^port/ {print $2}' "$SP_BENCH_DIR/config/$conf.conf")
+	if ! redis-cli -p "$port" ping >/dev/null 2>&1; then
+		say "starting $conf on 127.0.0.1:$port"
+		(cd "$SP_BENCH_DIR/config" && redis-server "$conf.conf" --daemonize yes --bind 127.0.0.1 >/dev/null)
+	fi
+done
 cleanup() {
 	for port in "$REPLICA_PORT" "$PRIMARY_PORT"; do
 		if [ -S "$DIR/$port.sock" ]; then
@@ -85,7 +94,6 @@ start_server() { # start_server PORT SERVER_ID EXTRA…
 		innodb_buffer_pool_size = 256M
 		innodb_flush_log_at_trx_commit = 2
 		max_connections = 200
-		general_log_file = $DIR/$port-general.log
 	EOF
 	for line in "$@"; do echo "$line" >>"$DIR/$port.cnf"; done
 	if [ ! -d "$DIR/data-$port/mysql" ]; then
@@ -144,13 +152,15 @@ if [ ! -f "$SP_BENCH_DIR/sites/$SITE/site_config.json" ]; then
 fi
 frappe_cli --site "$SITE" set-config pause_scheduler 1 >/dev/null
 frappe_cli --site "$SITE" set-config mute_emails 1 >/dev/null
-if ! frappe_cli --site "$SITE" list-apps 2>/dev/null | grep -q '^sales_process'; then
+# a marker rather than list-apps: a failed install can leave the app listed but half set up
+if [ ! -e "$DIR/$SITE.installed" ]; then
 	say "installing sales_process on $SITE"
-	frappe_cli --site "$SITE" install-app sales_process >"$DIR/install-app.log" 2>&1 || {
+	{ frappe_cli --site "$SITE" install-app sales_process --force &&
+		frappe_cli --site "$SITE" sales-process-setup test; } >"$DIR/install-app.log" 2>&1 || {
 		tail -20 "$DIR/install-app.log"
 		exit 1
 	}
-	frappe_cli --site "$SITE" sales-process-setup test >>"$DIR/install-app.log" 2>&1
+	touch "$DIR/$SITE.installed"
 fi
 # the replica has to be read through the site's own database user: it exists there because
 # CREATE USER / GRANT were replicated

@@ -3,12 +3,20 @@ and that they give the same results there as on the primary.
 
 Needs the site's `read_from_replica`, `replica_host`, `replica_db_port` set, and the two servers'
 sockets (SP_PRIMARY_SOCK, SP_REPLICA_SOCK) for root-level status queries; replica.sh provides both.
+
+While Sales Funnel and Sales Forecast run, both servers' general logs are on (as tables) and the
+requests' primary connection is traced: every SELECT the primary sees is printed with its reason
+(the reports' own queries with their caller; the rest by the connection that sent them), and any
+report query on the primary fails the check.
 """
 
 import json
 import os
+import re
 import sys
 import time
+import traceback
+from collections import Counter
 
 if __package__ in (None, ""):
 	sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -32,6 +40,72 @@ def com_select(conn) -> int:
 	return int(one(conn, "show global status like 'Com_select'")[1])
 
 
+def start_log(conn):
+	"""This server's general log from now on, as a table (thread id, statement); sql_log_bin=0 keeps
+	the primary's TRUNCATE out of the binlog, so the replica's log is not emptied by it."""
+	for statement in (
+		"set global general_log = 0",
+		"set global log_output = 'TABLE'",
+		"set session sql_log_bin = 0",
+		"truncate mysql.general_log",
+		"set global general_log = 1",
+	):
+		one(conn, statement)
+
+
+def stop_log(conn) -> tuple[list[tuple[int, str]], dict[int, str]]:
+	"""The SELECTs logged since start_log other than this root connection's own, as (thread id,
+	statement), and the connections opened meanwhile (thread id: "user@host on db …")."""
+	one(conn, "set global general_log = 0")
+	with conn.cursor() as cur:
+		cur.execute(
+			"select thread_id, command_type, convert(argument using utf8mb4) from mysql.general_log"
+			" where thread_id <> connection_id() order by event_time"
+		)
+		rows = [(thread, command, " ".join(text.split())) for thread, command, text in cur.fetchall()]
+	connects = {thread: text for thread, command, text in rows if command == "Connect"}
+	return [(t, text) for t, command, text in rows if command == "Query" and is_select(text)], connects
+
+
+def is_select(statement: str) -> bool:
+	return statement.lstrip("( ").lower().startswith("select")
+
+
+def shape(statement: str) -> str:
+	"""A statement without its literals, to group repeated ones."""
+	return re.sub(r"'(?:[^'\\]|\\.)*'|\b\d+\b", "?", statement)[:150]
+
+
+def caller() -> str:
+	"""The innermost frame below Frappe's database layer: who issued the query."""
+	skip = ("/frappe/database/", "/frappe/query_builder/", "/frappe/model/db_query", "/pypika/")
+	for frame in reversed(traceback.extract_stack()[:-2]):
+		if not any(part in frame.filename for part in skip):
+			return "/".join(frame.filename.split("/")[-2:]) + ":" + frame.name
+	return "?"
+
+
+def primary_reads(log, connects, ours, site_user: str) -> list[tuple[str, list[str]]]:
+	"""The primary's SELECTs during the reports grouped by why they were not the replica's, told by
+	the connection that sent them: the two requests' own (the reports' queries on it are traced
+	separately), the replica's I/O thread, another process of the site, or anyone else."""
+	groups: dict[str, list[str]] = {}
+	for thread, statement in log:
+		user = connects.get(thread, "").split("@")[0]
+		if thread in ours:
+			reason = "the requests' own primary connection (the reports' reads on it: listed above)"
+		elif user == "repl":
+			reason = "replication: the replica's I/O thread (re)connecting, not the reports'"
+		elif user == site_user:
+			reason = "another process of this site (RQ worker, scheduler, web worker), not these requests"
+		elif user:
+			reason = f"another client ({user}), not these requests"
+		else:
+			reason = "a connection opened before the reports ran: another client, not these requests"
+		groups.setdefault(reason, []).append(statement)
+	return sorted(groups.items(), key=lambda item: -len(item[1]))
+
+
 def show(label: str, value):
 	print(f"  {label:<58} {value}")
 
@@ -40,6 +114,7 @@ def main():
 	site = connect()
 	import frappe
 
+	from sales_process.domain import stage_history
 	from sales_process.reports import pipeline
 	from sales_process.sales_process.report.sales_forecast import sales_forecast
 	from sales_process.sales_process.report.sales_funnel import sales_funnel
@@ -58,15 +133,31 @@ def main():
 		status = one(replica, f"select master_gtid_wait('{pos}', {timeout})")[0]
 		return pos, status, time.perf_counter() - t0
 
-	def request(fn, replica: bool = True):
+	def request(fn, replica: bool = True, trace: dict | None = None):
 		"""Run `fn` the way one web request does: in a fresh frappe.local. (Frappe v15's read_only()
 		leaves local.replica_db behind after the first call, so within one request — or one script
-		context — only the first read_only() call goes to the replica; each request starts anew.)"""
+		context — only the first read_only() call goes to the replica; each request starts anew.)
+		With `trace`, note this request's primary connection (its server thread id) and every
+		query `fn` sends through it, with the caller."""
 		frappe.destroy()
 		connect(site)
 		if not replica:
 			frappe.local.conf.read_from_replica = 0
-		return fn()
+		if trace is None:
+			return fn()
+		db = frappe.local.db
+
+		def sql(query, *args, **kwargs):
+			trace["calls"].append((str(query), caller()))
+			return type(db).sql(db, query, *args, **kwargs)
+
+		db.sql = sql  # on this connection object only, as frappe.recorder does
+		try:
+			return fn()
+		finally:
+			del db.sql
+			if db._conn:  # Frappe connects on the first query: none when all went to the replica
+				trace["threads"].add(db._conn.thread_id())
 
 	def on_replica(fn):
 		return request(frappe.read_only()(fn))
@@ -82,33 +173,43 @@ def main():
 		"a second read_only() call in the same context",
 		f"{frappe.read_only()(where)()} (frappe v15 keeps the first call's state)",
 	)
+	refused = False
 	try:
 		on_replica(lambda: frappe.db.sql("insert into `tabToDo` (name, description) values ('x', 'x')"))
 		show("a write through the replica connection", "accepted (unexpected!)")
 	except Exception as e:
+		refused = True
 		show("a write through the replica connection", f"refused: {str(e)[:70]}")
 	frappe.db.rollback()
 
 	pos, status, waited = wait_for_replica()
 	print("\n2. The reports' SQL runs on the replica")
 	show("replica caught up with primary GTID", f"{pos} (wait {status}, {waited * 1000:.0f} ms)")
-	log = os.environ["SP_REPLICA_SOCK"].replace(".sock", "-general.log")
-	if os.path.exists(log):
-		open(log, "w").close()  # this run's statements only
-	one(replica, "set global general_log = 1")
+	start_log(primary)
+	start_log(replica)
+	trace = {"threads": set(), "calls": []}
 	before = {"primary": com_select(primary), "replica": com_select(replica)}
-	request(lambda: sales_funnel.execute({}))
-	request(lambda: sales_forecast.execute({}))
+	request(lambda: sales_funnel.execute({}), trace=trace)
+	request(lambda: sales_forecast.execute({}), trace=trace)
 	after = {"primary": com_select(primary), "replica": com_select(replica)}
-	one(replica, "set global general_log = 0")
-	for server in ("primary", "replica"):
-		show(f"Com_select on the {server} during Sales Funnel + Forecast", after[server] - before[server])
-	if os.path.exists(log):
-		with open(log, errors="replace") as f:
-			lines = [line for line in f if "tabOpportunity Stage Log" in line]
-		show("replica general log lines reading `tabOpportunity Stage Log`", len(lines))
-		if lines:
-			print("    e.g. " + " ".join(lines[-1].split())[:150] + " …")
+	(primary_log, connects), (replica_log, _) = stop_log(primary), stop_log(replica)
+	show("Com_select on the replica during Sales Funnel + Forecast", after["replica"] - before["replica"])
+	stage_summary = [s for _, s in replica_log if stage_history.SUMMARY in s or stage_history.TOTALS in s]
+	show("  of them reading the stage summary (general log)", len(stage_summary))
+	if stage_summary:
+		print("    e.g. " + stage_summary[-1][:150] + " …")
+	show("Com_select on the primary during Sales Funnel + Forecast", after["primary"] - before["primary"])
+	report_reads = [(q, where) for q, where in trace["calls"] if is_select(q)]
+	show("  of them sent by the reports (outside read_only)", len(report_reads))
+	for (statement, where), n in Counter((shape(" ".join(q.split())), w) for q, w in report_reads).items():
+		print(f"    {n:>3} × {where}: {statement}")
+	print("  the primary's other SELECTs (general log), with their reason:")
+	for reason, statements in primary_reads(primary_log, connects, trace["threads"], conf.db_name):
+		print(f"    {len(statements):>3}  {reason}")
+		for statement, n in Counter(shape(s) for s in statements).most_common(5):
+			print(f"           {n:>3} × {statement}")
+	if not primary_log:
+		print("      none")
 
 	print("\n3. A row written on the primary while replication is paused")
 	opportunities = frappe.db.count("Sales Opportunity")
@@ -132,16 +233,20 @@ def main():
 	def opp_count(rows):
 		return sum(r["count"] for r in rows)
 
-	show("opportunities before the insert", opportunities)
-	show(
-		"Sales Funnel on the replica (replication paused)",
+	counts = [
+		opportunities,
 		opp_count(request(lambda: sales_funnel.execute({}))[1]),
-	)
-	show("Sales Funnel on the primary", opp_count(request(lambda: sales_funnel.execute({}), False)[1]))
+		opp_count(request(lambda: sales_funnel.execute({}), False)[1]),
+	]
+	show("opportunities before the insert", counts[0])
+	show("Sales Funnel on the replica (replication paused)", counts[1])
+	show("Sales Funnel on the primary", counts[2])
 	one(replica, "start slave sql_thread")
 	pos, status, waited = wait_for_replica()
 	show("replication resumed; replica caught up", f"{pos} in {waited * 1000:.0f} ms")
-	show("Sales Funnel on the replica", opp_count(request(lambda: sales_funnel.execute({}))[1]))
+	counts.append(opp_count(request(lambda: sales_funnel.execute({}))[1]))
+	show("Sales Funnel on the replica", counts[3])
+	paused = counts == [opportunities, opportunities, opportunities + 1, opportunities + 1]
 
 	print("\n4. Same results on the replica and on the primary")
 	funnel_replica = request(lambda: sales_funnel.execute({}))
@@ -164,8 +269,18 @@ def main():
 		opp_count(request(lambda: sales_funnel.execute({}))[1]),
 	)
 	frappe.destroy()
-	ok = same_funnel and same_forecast
-	print("\nRESULT: " + ("reports read from the replica and match the primary" if ok else "MISMATCH"))
+	checks = {
+		"writes refused": refused,
+		"no report reads on the primary": not report_reads,
+		"paused replica behind, then caught up": paused,
+		"funnel rows identical": same_funnel,
+		"forecast rows identical": same_forecast,
+	}
+	ok = all(checks.values())
+	if ok:
+		print("\nRESULT: reports read from the replica and match the primary")
+	else:
+		print("\nRESULT: FAILED: " + ", ".join(name for name, passed in checks.items() if not passed))
 	sys.exit(0 if ok else 1)
 
 
