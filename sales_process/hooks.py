@@ -60,6 +60,7 @@ doc_events = {
 	"Sales Person": {
 		"validate": "sales_process.overrides.sales_person.keep_chain_head",
 		"before_rename": "sales_process.overrides.sales_person.refuse_chain_merge",
+		"after_rename": "sales_process.overrides.sales_person.recount_stage_totals",
 	},
 	# O5: one module per core doctype, shared parts in overrides/transaction.py
 	"Quotation": {

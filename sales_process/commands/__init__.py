@@ -86,7 +86,7 @@ def rebuild_stage_summary(context, check=False):
 	try:
 		if check:
 			wrong = stage_history.differences()
-			click.echo(f"{len(wrong)} summary rows differ from the stage log")
+			click.echo(f"{len(wrong)} rows differ (summary against the stage log, owners, stage totals)")
 			for row in wrong[:20]:
 				click.echo(f"  {row}")
 			if wrong:

@@ -4,6 +4,7 @@ two chains are never merged into one."""
 import frappe
 from frappe import _
 
+from sales_process.domain import stage_history
 from sales_process.domain.daily_log import HEAD_FIELDS
 
 
@@ -34,3 +35,9 @@ def refuse_chain_merge(doc, method=None, old: str | None = None, new: str | None
 			).format(old, new),
 			title=_("Merge Not Allowed"),
 		)
+
+
+def recount_stage_totals(doc, method=None, old: str | None = None, new: str | None = None, merge=False):
+	"""R1: the rename moved the summary rows and stage totals to the new name; after a merge the
+	merged person's totals rows sit beside the target's, so add them up again as one."""
+	stage_history.recount_totals([old, new])

@@ -138,7 +138,31 @@ def _rate(part, whole, digits: int = 1) -> float | None:
 	return round(100 * flt(part) / flt(whole), digits) if flt(whole) else None
 
 
-def _stage_history(stage_rows: list, f: frappe._dict, user: str | None) -> dict:
+def _by_opportunity(f: frappe._dict) -> bool:
+	"""Whether a filter needs each opportunity's own fields: the stage totals know stage and owner
+	only (the owner's subtree and the user's scope are filters on the owner)."""
+	return bool(f.company or f.territory or f.customer_group or f.from_date or f.to_date)
+
+
+def _history_query(f: frappe._dict, user: str | None, longest: bool):
+	"""The per-stage aggregate of `_stage_history`: over the stage × owner totals when the filters
+	allow it (a few hundred rows), otherwise over the filtered opportunities' summary rows. Only the
+	summary knows the longest stay (a maximum cannot be moved from one owner to another)."""
+	if longest or _by_opportunity(f):
+		summary = frappe.qb.DocType(stage_history.SUMMARY)
+		query = frappe.qb.from_(summary).select(
+			Count(summary.first_entered_at).as_("entered"),
+			Max(Case().when(summary.timed_exits > 0, summary.max_days)).as_("max_days"),
+		)
+		return _logs_of(query, summary, f, user), summary
+	totals = frappe.qb.DocType(stage_history.TOTALS)
+	query = frappe.qb.from_(totals).select(Sum(totals.entered).as_("entered"))
+	if (criterion := hierarchy.subtree_filter(totals.sales_person, f.sales_person)) is not None:
+		query = query.where(criterion)
+	return scope(query, totals.sales_person, user), totals
+
+
+def _stage_history(stage_rows: list, f: frappe._dict, user: str | None, longest: bool = False) -> dict:
 	"""Per stage, from the stage summary of the filtered opportunities (`domain.stage_history` says
 	which log rows count as what):
 
@@ -148,28 +172,26 @@ def _stage_history(stage_rows: list, f: frappe._dict, user: str | None) -> dict:
 	  time limit;
 	- confiscations: Confiscate rows of the stage.
 
-	One aggregate over opportunities × stages, however long their histories are."""
+	One aggregate over stages × owners, or over opportunities × stages (`_history_query`), however
+	long their histories are; max_days only with `longest`."""
 	if not stage_rows:
 		return {}
-	summary = frappe.qb.DocType(stage_history.SUMMARY)
+	query, t = _history_query(f, user, longest)
 	query = (
-		frappe.qb.from_(summary)
-		.select(
-			summary.stage,
-			Count(summary.first_entered_at).as_("entered"),
-			Sum(summary.entries).as_("entries"),
-			Sum(summary.converted).as_("converted"),
-			Sum(summary.exits).as_("left"),
-			Sum(summary.days).as_("days"),
-			Sum(summary.timed_exits).as_("timed_exits"),
-			Max(Case().when(summary.timed_exits > 0, summary.max_days)).as_("max_days"),
-			Sum(summary.late).as_("late"),
-			Sum(summary.confiscations).as_("confiscations"),
+		query.select(
+			t.stage,
+			Sum(t.entries).as_("entries"),
+			Sum(t.converted).as_("converted"),
+			Sum(t.exits).as_("left"),
+			Sum(t.days).as_("days"),
+			Sum(t.timed_exits).as_("timed_exits"),
+			Sum(t.late).as_("late"),
+			Sum(t.confiscations).as_("confiscations"),
 		)
-		.where(summary.stage.isin([s.name for s in stage_rows]))
-		.groupby(summary.stage)
+		.where(t.stage.isin([s.name for s in stage_rows]))
+		.groupby(t.stage)
 	)
-	by_stage = {r.stage: r for r in _logs_of(query, summary, f, user).run(as_dict=True)}
+	by_stage = {r.stage: r for r in query.run(as_dict=True)}
 	follows = next_stages(stage_rows)
 	result = {}
 	for s in stage_rows:
@@ -673,7 +695,7 @@ def stage_duration(filters=None, user: str | None = None) -> list[dict]:
 	f = filters_of(filters)
 	stage_rows = [s for s in stages() if not (s.is_won or s.is_lost)]
 	current = _current(f, user, now_datetime())
-	history = _stage_history(stage_rows, f, user)
+	history = _stage_history(stage_rows, f, user, longest=True)
 	rows = []
 	for s in stage_rows:
 		h = history[s.name]

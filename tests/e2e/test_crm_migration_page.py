@@ -18,7 +18,7 @@ from faker import Faker
 import frappe
 from frappe.utils import now_datetime
 
-from sales_process.domain import crm_migration
+from sales_process.domain import crm_migration, stage_history
 from sales_process.setup.org import make_user
 from tests.e2e.actor import Actor
 from tests.e2e.services import Realtime
@@ -112,7 +112,7 @@ def _remove(w, started, mapping_before):
 		frappe.db.delete("Communication Link", {"link_doctype": doctype, "link_name": ("in", names)})
 		frappe.db.delete("Version", {"ref_doctype": doctype, "docname": ("in", names)})
 	frappe.db.delete("Opportunity Stage Log", {"opportunity": ("in", opps)})
-	frappe.db.delete("Opportunity Stage Summary", {"opportunity": ("in", opps)})
+	stage_history.forget(opps)
 	frappe.db.delete("Sales Opportunity", {"name": ("in", opps)})
 	frappe.db.delete("Sales Lead Log", {"lead": ("in", leads)})
 	frappe.db.delete("Sales Lead", {"name": ("in", leads)})

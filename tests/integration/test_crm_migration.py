@@ -10,7 +10,7 @@ import time
 import frappe
 from frappe.utils import add_days, get_datetime, today
 
-from sales_process.domain import crm_migration
+from sales_process.domain import crm_migration, stage_history
 from tests.integration.job_runner import read_line, start
 
 
@@ -276,7 +276,7 @@ def test_a_run_killed_mid_batch_then_resumed_loses_and_doubles_nothing(factory):
 		frappe.db.rollback()
 		targets = frappe.get_all("CRM Migration Map", {"source_name": ("in", sources)}, pluck="target_name")
 		frappe.db.delete("Opportunity Stage Log", {"opportunity": ("in", targets or ["-"])})
-		frappe.db.delete("Opportunity Stage Summary", {"opportunity": ("in", targets or ["-"])})
+		stage_history.forget(targets)
 		frappe.db.delete("Sales Opportunity", {"name": ("in", targets or ["-"])})
 		frappe.db.delete("CRM Migration Map", {"source_name": ("in", sources)})
 		frappe.db.delete("Opportunity Item", {"parent": ("in", sources)})

@@ -10,6 +10,7 @@ import time
 
 import frappe
 
+from sales_process.domain import stage_history
 from tests.factories import bulk_opportunities
 from tests.integration.job_runner import read_line, start
 
@@ -105,7 +106,7 @@ def test_a_job_killed_mid_batch_then_rerun_confiscates_each_once(world, tally):
 	finally:
 		frappe.db.rollback()
 		frappe.db.delete("Opportunity Stage Log", {"opportunity": ("in", names)})
-		frappe.db.delete("Opportunity Stage Summary", {"opportunity": ("in", names)})
+		stage_history.forget(names)
 		frappe.db.delete("Notification Log", {"document_name": ("in", names)})
 		frappe.db.delete("Sales Opportunity", {"name": ("in", names)})
 		frappe.db.commit()

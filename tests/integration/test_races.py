@@ -123,6 +123,8 @@ def test_advance_stage_racing_the_confiscation_job_never_loses_a_move(world, tal
 		# the row agrees with the last history row, and the stage summary with the history
 		assert (log[-1].to_stage, log[-1].to_sales_person) == (doc.stage, doc.sales_person)
 		assert stage_history.differences([name]) == []
+		# the stage × owner totals moved with the owner, whichever side won
+		assert stage_history.totals_differences() == []
 	assert outcomes  # which side wins each round is up to the scheduler; both are checked above
 
 
@@ -140,6 +142,8 @@ def test_simultaneous_advances_keep_the_stage_summary_equal_to_the_log(world, ta
 			f"{OA}.advance_stage", name=name, to_stage="需求调研", evidence=EVIDENCE
 		)
 
+	frappe.db.rollback()
+	before = totals_of(world.sp["rep_a1"])
 	responses = together(*[advance(n) for n in names], advance(names[0]))
 	tally("races run")
 	codes = [r.status_code for r in responses]
@@ -156,6 +160,32 @@ def test_simultaneous_advances_keep_the_stage_summary_equal_to_the_log(world, ta
 	for r in rows:
 		by_stage.setdefault(r.stage, []).append((r.entries, r.exits, r.converted))
 	assert by_stage == {"线索确认": [(1, 1, 1)] * 6, "需求调研": [(1, 0, 0)] * 6}
+	# the owner's totals row of each stage took all six moves (entered, converted, entries, exits)
+	after = totals_of(world.sp["rep_a1"])
+	change = {
+		stage: tuple(a - b for a, b in zip(after[stage], before.get(stage, (0,) * 4), strict=True))
+		for stage in after
+	}
+	assert {stage: c for stage, c in change.items() if any(c)} == {
+		"线索确认": (0, 6, 0, 6),
+		"需求调研": (6, 0, 6, 0),
+	}
+	assert stage_history.totals_differences() == []
+
+
+def totals_of(sales_person: str) -> dict[str, tuple]:
+	rows = frappe.get_all(
+		"Opportunity Stage Totals",
+		{"sales_person": sales_person},
+		["stage", "entered", "converted", "entries", "exits"],
+	)
+	sums: dict[str, tuple] = {}
+	for r in rows:  # a stage's row, or two after a merge of people
+		old = sums.get(r.stage, (0, 0, 0, 0))
+		sums[r.stage] = tuple(
+			o + v for o, v in zip(old, (r.entered, r.converted, r.entries, r.exits), strict=True)
+		)
+	return sums
 
 
 def test_four_simultaneous_mark_effective_calls_make_one_experience_entry(world, tally):

@@ -72,6 +72,16 @@ EXPECTED = {
 		"print": row(DENY, DENY, OK, DENY, DENY, DENY),
 		"report": row(DENY, DENY, OK, DENY, DENY, DENY),
 	},
+	"Opportunity Stage Totals": {  # R1: the summary per stage × owner; managers read it
+		"read": row(DENY, DENY, OK, DENY, DENY, DENY),
+		"list": row(DENY, DENY, OK, DENY, DENY, DENY),
+		"create": row(DENY, DENY, DENY, DENY, DENY, DENY),
+		"write": row(DENY, DENY, DENY, DENY, DENY, DENY),
+		"delete": row(DENY, DENY, DENY, DENY, DENY, DENY),
+		"export": row(DENY, DENY, OK, DENY, DENY, DENY),
+		"print": row(DENY, DENY, OK, DENY, DENY, DENY),
+		"report": row(DENY, DENY, OK, DENY, DENY, DENY),
+	},
 	"Sales Daily Log": {
 		"read": row(OK, DENY, OK, DENY, DENY, DENY),
 		"list": row(OK, HIDDEN, OK, DENY, DENY, DENY),
@@ -364,6 +374,9 @@ def sample(world):
 		"Opportunity Stage Summary": frappe.get_all(
 			"Opportunity Stage Summary", {"opportunity": opp["name"]}, pluck="name"
 		)[0],
+		"Opportunity Stage Totals": frappe.get_all(
+			"Opportunity Stage Totals", {"sales_person": opp["sales_person"]}, pluck="name"
+		)[0],
 		"Sales Daily Log": log,
 		"Help Alert": alert,
 		"Experience Entry": experience.name,
@@ -428,6 +441,7 @@ def _create_payload(world, sample, doctype: str, who: str) -> dict:
 			"at": "2026-01-01 00:00:00",
 		},
 		"Opportunity Stage Summary": lambda: {"opportunity": sample.opp["name"], "stage": "需求调研"},
+		"Opportunity Stage Totals": lambda: {"stage": "需求调研", "sales_person": sample.opp["sales_person"]},
 		"Sales Daily Log": lambda: {
 			"customer": sample.opp["customer"],
 			"activities": [{"activity_type": "电话沟通"}],
@@ -462,6 +476,7 @@ WRITES = {
 	"Sales Opportunity": {"next_action": "matrix"},
 	"Opportunity Stage Log": {"note": "matrix"},
 	"Opportunity Stage Summary": {"days": 99},
+	"Opportunity Stage Totals": {"days": 99},
 	"Sales Daily Log": {"note": "matrix"},
 	"Help Alert": {"description": "matrix"},
 	"Experience Entry": {"solution": "matrix"},

@@ -19,6 +19,8 @@ from tests.integration.test_deadlines import T0, at
 from tests.integration.test_zz_lifecycle import bench
 
 SUMMARY = "Opportunity Stage Summary"
+TOTALS = "Opportunity Stage Totals"
+TOTALS_FIELDS = ["entered", "converted", "entries", "exits", "timed_exits", "days", "late", "confiscations"]
 FIRST, SECOND, THIRD = "线索确认", "需求调研", "方案/演示"  # limits 7 and 14 days (P1 fixtures)
 FIELDS = ["first_entered_at", "entries", "exits", "timed_exits", "days", "max_days", "late"]
 FIELDS += ["confiscations", "converted"]
@@ -141,53 +143,110 @@ def test_a_new_stage_sequence_recomputes_conversion(factory, settings):
 	assert (funnel[FIRST]["next_stage"], funnel[FIRST]["converted"]) == (THIRD, 0)
 
 
+def totals_of(sales_person: str) -> dict[str, tuple]:
+	rows = frappe.get_all(TOTALS, {"sales_person": sales_person}, ["stage", *TOTALS_FIELDS])
+	return {r.stage: tuple(r[f] for f in TOTALS_FIELDS) for r in rows if any(r[f] for f in TOTALS_FIELDS)}
+
+
+def test_the_totals_follow_the_owner_and_give_the_funnel_the_summary_numbers(factory, settings):
+	"""The stage × owner totals of the hand-computed history: counted for the rep while the rep held
+	it, moved whole to the lead by the confiscation, and equal to what the summary gives."""
+	team = factory.team()
+	with at(timedelta()):
+		name = factory.opportunity(team.rep).name
+	with at(timedelta(days=9)):
+		advance_as(factory, team.rep, name, SECOND, FIRST)
+	# entered, converted, entries, exits, timed exits, days, late, confiscations
+	assert totals_of(team.rep) == {FIRST: (1, 1, 1, 1, 1, 9.0, 1, 0), SECOND: (1, 0, 1, 0, 0, 0.0, 0, 0)}
+	assert totals_of(team.lead) == {}
+	# a second opportunity with the history above; the job at +30 d confiscates both (the first one's
+	# 14-day stage ended at +23 d), so the rep has nothing left and the lead holds both
+	name = history(factory, team)
+	assert totals_of(team.rep) == {}
+	assert totals_of(team.lead) == {FIRST: (2, 2, 3, 3, 3, 19.0, 2, 0), SECOND: (2, 0, 3, 1, 1, 2.0, 0, 2)}
+	domain.reassign(name, team.rep2)
+	assert totals_of(team.lead) == {FIRST: (1, 1, 1, 1, 1, 9.0, 1, 0), SECOND: (1, 0, 1, 0, 0, 0.0, 0, 1)}
+	assert totals_of(team.rep2) == {FIRST: (1, 1, 2, 2, 2, 10.0, 1, 0), SECOND: (1, 0, 2, 1, 1, 2.0, 0, 1)}
+	assert stage_history.differences() == []  # the whole site: log, summary, owners and totals
+
+	# the unfiltered funnel (and one on the team) reads the totals; with `longest` the summary
+	stage_rows = pipeline.stages()
+	for f in ({}, {"sales_person": team.head}):
+		fast = pipeline._stage_history(stage_rows, frappe._dict(f), None)
+		exact = pipeline._stage_history(stage_rows, frappe._dict(f), None, longest=True)
+		for stage in fast:
+			assert {**exact[stage], "max_days": None} == fast[stage], (f, stage)
+	team_funnel = {r["stage"]: r for r in pipeline.funnel({"sales_person": team.head})}
+	assert (team_funnel[FIRST]["entered"], team_funnel[FIRST]["converted"]) == (2, 2)
+	assert team_funnel[FIRST]["avg_days"] == round(19.0 / 3, 2)
+
+
+def test_a_merge_of_two_sales_people_adds_their_totals_up(factory, settings):
+	team = factory.team()
+	factory.opportunity(team.rep)
+	factory.opportunity(team.rep2)
+	frappe.rename_doc("Sales Person", team.rep2, team.rep, merge=True)
+	assert totals_of(team.rep)[FIRST][:3] == (2, 0, 2)
+	assert frappe.db.count(TOTALS, {"sales_person": team.rep, "stage": FIRST}) == 1
+	assert stage_history.differences() == []
+
+
 def test_the_bench_command_finds_the_whole_site_summary_equal_to_the_log():
 	"""Every writer of the log kept the summary: on the committed site, nothing differs."""
 	out = bench("sales-process-rebuild-stage-summary", "--check")
 	assert out.returncode == 0, out.stdout + out.stderr
-	assert "0 summary rows differ from the stage log" in out.stdout
+	assert "0 rows differ" in out.stdout
 
 
+@pytest.mark.parametrize("doctype", (SUMMARY, TOTALS))
 @pytest.mark.parametrize("who", ("manager", "admin"))
-def test_summary_rows_resist_every_entry_point(world, who, tally):
+def test_summary_rows_resist_every_entry_point(world, who, doctype, tally):
 	"""Derived data is as immutable as the log it comes from: form, REST, frappe.client and delete are
-	refused for a Sales Manager and for Administrator, in process too."""
+	refused for a Sales Manager and for Administrator, in process too; for the summary and for the
+	stage × owner totals."""
 	r = world["rep_a1"].insert("Sales Opportunity", world.opportunity_doc(world.customer()))
 	assert r.status_code == 200, message(r)
 	opp = r.json()["data"]["name"]
 	frappe.db.rollback()  # see what the server committed
-	name = frappe.get_all(SUMMARY, {"opportunity": opp}, pluck="name")[0]
-	before = frappe.db.get_value(SUMMARY, name, ["stage", *FIELDS, "modified"], as_dict=True)
-	assert (before.stage, before.entries) == (FIRST, 1)
+	if doctype == SUMMARY:
+		name = frappe.get_all(SUMMARY, {"opportunity": opp}, pluck="name")[0]
+		fields = ["stage", *FIELDS, "modified"]
+		forged = {"doctype": SUMMARY, "opportunity": opp, "stage": SECOND, "entries": 5}
+	else:
+		name = frappe.get_all(TOTALS, {"stage": FIRST, "sales_person": world.sp["rep_a1"]}, pluck="name")[0]
+		fields = ["stage", "sales_person", *TOTALS_FIELDS, "modified"]
+		forged = {"doctype": TOTALS, "stage": SECOND, "sales_person": world.sp["rep_b1"], "entries": 5}
+	before = frappe.db.get_value(doctype, name, fields, as_dict=True)
+	assert before.stage == FIRST and before.entries >= 1
+	rows_before = frappe.db.count(doctype)
 	client = world[who]
-	doc = client.get_doc(SUMMARY, name).json().get("data") or {"doctype": SUMMARY, "name": name}
-	forged = {"doctype": SUMMARY, "opportunity": opp, "stage": SECOND, "entries": 5}
+	doc = client.get_doc(doctype, name).json().get("data") or {"doctype": doctype, "name": name}
 	attempts = [
-		("REST PUT", client.update(SUMMARY, name, {"entries": 9, "days": 99})),
+		("REST PUT", client.update(doctype, name, {"entries": 9, "days": 99})),
 		(
 			"frappe.client.set_value",
-			client.call("frappe.client.set_value", doctype=SUMMARY, name=name, fieldname="days", value=9),
+			client.call("frappe.client.set_value", doctype=doctype, name=name, fieldname="days", value=9),
 		),
 		("frappe.client.save", client.call("frappe.client.save", doc=json.dumps({**doc, "entries": 9}))),
-		("REST POST", client.insert(SUMMARY, forged)),
+		("REST POST", client.insert(doctype, forged)),
 		("frappe.client.insert", client.call("frappe.client.insert", doc=json.dumps(forged))),
-		("REST DELETE", client.delete(SUMMARY, name)),
-		("frappe.client.delete", client.call("frappe.client.delete", doctype=SUMMARY, name=name)),
+		("REST DELETE", client.delete(doctype, name)),
+		("frappe.client.delete", client.call("frappe.client.delete", doctype=doctype, name=name)),
 	]
 	for label, resp in attempts:
 		tally("immutability attacks")
 		assert resp.status_code in (403, 417), (who, label, resp.status_code, message(resp))
 	frappe.db.rollback()
-	assert frappe.db.get_value(SUMMARY, name, ["stage", *FIELDS, "modified"], as_dict=True) == before
-	assert not frappe.db.exists(SUMMARY, {"opportunity": opp, "stage": SECOND})
+	assert frappe.db.get_value(doctype, name, fields, as_dict=True) == before
+	assert frappe.db.count(doctype) == rows_before
 	# in process, past the permission check
-	row = frappe.get_doc(SUMMARY, name)
+	row = frappe.get_doc(doctype, name)
 	row.entries = 9
 	with pytest.raises(frappe.PermissionError):
 		row.save(ignore_permissions=True)
 	with pytest.raises(frappe.PermissionError):
 		frappe.get_doc(forged).insert(ignore_permissions=True)
 	with pytest.raises(frappe.PermissionError):
-		frappe.delete_doc(SUMMARY, name, ignore_permissions=True)
+		frappe.delete_doc(doctype, name, ignore_permissions=True)
 	frappe.db.rollback()
-	assert frappe.db.get_value(SUMMARY, name, "entries") == 1
+	assert frappe.db.get_value(doctype, name, "entries") == before.entries

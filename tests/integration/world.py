@@ -6,6 +6,7 @@ from faker import Faker
 
 import frappe
 
+from sales_process.domain import stage_history
 from sales_process.setup.org import default_company, make_person, make_user
 
 
@@ -155,7 +156,7 @@ def _remove_committed(customers, sales_persons, employees, users):
 		frappe.db.delete("Sales Daily Log", {"name": ("in", logs)})
 	if opps:
 		frappe.db.delete("Opportunity Stage Log", {"opportunity": ("in", opps)})
-		frappe.db.delete("Opportunity Stage Summary", {"opportunity": ("in", opps)})
+		stage_history.forget(opps)  # the summary and its part of the stage totals
 		frappe.db.delete("Sales Opportunity", {"name": ("in", opps)})
 	if users:
 		frappe.db.delete("Notification Log", {"for_user": ("in", users)})
