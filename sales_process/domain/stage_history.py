@@ -220,9 +220,7 @@ def _rows(opportunities: list[str]) -> list:
 			summary.converted,
 			*(summary[c] for c in COUNTERS),
 		)
-		rows += (
-			query.where(summary.opportunity.isin(chunk)).orderby(summary.name).for_update().run(as_dict=True)
-		)
+		rows += query.where(summary.opportunity.isin(chunk)).for_update().run(as_dict=True)
 	return rows
 
 

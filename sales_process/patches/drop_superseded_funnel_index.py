@@ -7,4 +7,5 @@ import frappe
 def execute():
 	old = frappe.db.get_index_name(["stage", "status", "amount", "stage_due_at"])
 	if frappe.db.has_index("tabSales Opportunity", old):
+		# nosemgrep: frappe-using-db-sql -- DDL: Frappe's Database API adds indexes but drops none
 		frappe.db.sql_ddl(f"alter table `tabSales Opportunity` drop index `{old}`")
