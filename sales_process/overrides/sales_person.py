@@ -1,5 +1,6 @@
-"""Sales Person hooks: the daily-log chain head (L2) stored on the row belongs to the daily log, and
-two chains are never merged into one."""
+"""Sales Person hooks: the daily-log chain head (L2) stored on the row belongs to the daily log, two
+chains are never merged into one, and a rename or merge keeps the stage totals (R1) one row per
+stage and person."""
 
 import frappe
 from frappe import _
