@@ -267,14 +267,21 @@ def _write(flips: list[tuple], moved: list[str]) -> None:
 			summary.name.isin([name for name, _conv in chunk])
 		).run()
 	for start in range(0, len(moved), CHUNK):
-		chunk = moved[start : start + CHUNK]
-		# nosemgrep: frappe-using-db-sql -- a joined UPDATE (frappe.qb cannot join in an UPDATE)
-		frappe.db.sql(
-			f"""update `tab{SUMMARY}` s join `tabSales Opportunity` o on o.name = s.opportunity
-			set s.sales_person = o.sales_person
-			where s.opportunity in ({", ".join(["%s"] * len(chunk))})""",
-			chunk,
-		)
+		_assign_owners(moved[start : start + CHUNK])
+
+
+def _assign_owners(opportunities: list[str] | None) -> None:
+	"""Count the opportunities' (None: all) summary rows for their owner as the opportunity says."""
+	where = "not (s.sales_person <=> o.sales_person)"
+	if opportunities is not None:
+		where = f"s.opportunity in ({', '.join(['%s'] * len(opportunities))})"
+	# nosemgrep: frappe-using-db-sql -- a joined UPDATE (frappe.qb cannot join in an UPDATE)
+	frappe.db.sql(
+		f"""update `tab{SUMMARY}` s join `tabSales Opportunity` o on o.name = s.opportunity
+		set s.sales_person = o.sales_person
+		where {where}""",
+		opportunities or [],
+	)
 
 
 def add_totals(deltas: dict[tuple, list]) -> None:
@@ -314,17 +321,11 @@ def recount_totals(sales_persons: list[str | None] | None = None) -> None:
 	where, params = "", []
 	if sales_persons is not None:
 		named = sorted({p for p in sales_persons if p})
-		parts = [f"s.sales_person in ({', '.join(['%s'] * len(named))})"] if named else []
-		parts += ["s.sales_person is null"] if None in sales_persons else []
+		parts = [f"{{t}}.sales_person in ({', '.join(['%s'] * len(named))})"] if named else []
+		parts += ["{t}.sales_person is null"] if None in sales_persons else []
 		where, params = f"where {' or '.join(parts)}", named
-		totals = frappe.qb.DocType(TOTALS)
-		criterion = totals.sales_person.isin(named) if named else None
-		if None in sales_persons:
-			null = totals.sales_person.isnull()
-			criterion = null if criterion is None else criterion | null
-		frappe.qb.from_(totals).delete().where(criterion).run()
-	else:
-		frappe.db.delete(TOTALS)
+	# nosemgrep: frappe-using-db-sql -- the same owner condition as the INSERT … SELECT below
+	frappe.db.sql(f"delete from `tab{TOTALS}` {where.format(t=f'`tab{TOTALS}`')}", params)
 	now, user = now_datetime(), frappe.session.user
 	name_sql = TOTALS_NAME_SQL.format(stage="s.stage", sales_person="s.sales_person")
 	# nosemgrep: frappe-using-db-sql -- one INSERT … SELECT … GROUP BY over the summary (frappe.qb has no INSERT … SELECT)
@@ -332,7 +333,7 @@ def recount_totals(sales_persons: list[str | None] | None = None) -> None:
 		f"""insert into `tab{TOTALS}` (name, stage, sales_person, {", ".join(TOTALS_COUNTERS)}, creation,
 			modified, owner, modified_by)
 		select {name_sql}, s.stage, s.sales_person, {TOTALS_SQL}, %s, %s, %s, %s
-		from `tab{SUMMARY}` s {where}
+		from `tab{SUMMARY}` s {where.format(t="s")}
 		group by s.stage, s.sales_person""",
 		[now, now, user, user, *params],
 	)
@@ -341,12 +342,7 @@ def recount_totals(sales_persons: list[str | None] | None = None) -> None:
 def rebuild_totals() -> int:
 	"""Every summary row counted for its opportunity's owner again, and the totals added up anew;
 	returns the number of totals rows."""
-	# nosemgrep: frappe-using-db-sql -- a joined UPDATE over the whole summary (frappe.qb cannot join in an UPDATE)
-	frappe.db.sql(
-		f"""update `tab{SUMMARY}` s join `tabSales Opportunity` o on o.name = s.opportunity
-		set s.sales_person = o.sales_person
-		where not (s.sales_person <=> o.sales_person)"""
-	)
+	_assign_owners(None)
 	recount_totals()
 	return frappe.db.count(TOTALS)
 
