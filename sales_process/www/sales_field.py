@@ -82,8 +82,8 @@ def get_context(context):
 
 
 def _script_json(data) -> str:
-	"""JSON that can sit inside a <script> element: no "</" can close it early."""
-	return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+	"""JSON that can sit inside a <script> element: no "<" in it can end or comment out the element."""
+	return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
 
 
 def _labels() -> dict[str, str]:

@@ -178,3 +178,77 @@ class Actor:
 				return
 			self.page.wait_for_timeout(100)
 		raise AssertionError("the dialog did not close")
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+class PhoneActor(Actor):
+	"""One user on a phone (F1): a 390×844 touch viewport, and the browser's answer to a location
+	request decided up front — `geolocation` (latitude, longitude, accuracy) granted to the page, or
+	no permission at all (headless Chromium then denies every request, as a user tapping "Block"
+	does). Logs in through /login and lands on `home` (the phone page), not the desk."""
+
+	def __init__(
+		self,
+		browser,
+		base: str,
+		user: str,
+		password: str,
+		key: str,
+		run_dir: Path,
+		geolocation: dict | None = None,
+		home: str = "/sales-field",
+	):
+		self.base, self.user, self.password, self.key = base, user, password, key
+		self.run_dir, self.test, self.home = run_dir, "setup", home
+		options = {
+			"viewport": PHONE,
+			"screen": PHONE,
+			"device_scale_factor": 2,
+			"is_mobile": True,
+			"has_touch": True,
+			"locale": "en-US",
+			"user_agent": (
+				"Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+				"Chrome/120.0 Mobile Safari/537.36"
+			),
+		}
+		if geolocation is not None:
+			options["geolocation"] = geolocation
+			options["permissions"] = ["geolocation"]
+		self.context = browser.new_context(**options)
+		self.context.set_default_timeout(TIMEOUT_MS)
+		self.page = self.context.new_page()
+		self.console_errors: list[str] = []
+		self.page.on("pageerror", lambda error: self.console_errors.append(str(error)))
+
+	def login(self):
+		"""Open the phone page as a guest (it sends the browser to /login), log in, come back to it."""
+		page = self.page
+		with self.check(f"log in through /login from {self.home}"):
+			page.goto(f"{self.base}{self.home}")
+			page.wait_for_url(re.compile(r"/login\?redirect-to="))
+			page.fill("#login_email", self.user)
+			page.fill("#login_password", self.password)
+			self.shot("phone-login")
+			page.click(".btn-login")
+			page.wait_for_url(re.compile(re.escape(self.home) + r"(#|$)"), timeout=60_000)
+			self.wait_phone()
+
+	def wait_phone(self):
+		"""The phone page has run its script (or shows its message to a user without a Sales Person)."""
+		self.page.wait_for_function(
+			"() => document.body && (document.body.dataset.ready === '1' || !!document.getElementById('sp-no-person'))",
+			timeout=60_000,
+		)
+
+	def reload_phone(self, screen: str = "today"):
+		with self.check(f"open {self.home}#{screen}"):
+			self.page.goto("about:blank")  # a load of its own, not a jump to another #screen
+			self.page.goto(f"{self.base}{self.home}#{screen}")
+			self.wait_phone()
+
+	def tap(self, selector: str):
+		"""A finger's tap on the first visible match."""
+		self.page.locator(f"{selector} >> visible=true").first.tap()
