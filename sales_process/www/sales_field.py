@@ -135,6 +135,9 @@ def _labels() -> dict[str, str]:
 		"nothing_to_log_on": _(
 			"You hold no customer or lead yet. Customers come with your opportunities; claim a lead from the pool."
 		),
+		"search_all": _("Search all customers"),
+		"searching": _("Searching…"),
+		"no_other_customer": _("No other customer matches."),
 		"opportunity": _("Opportunity", context="Sales Field"),
 		"no_opportunity": _("No particular opportunity"),
 		"next": _("Next", context="Sales Field"),

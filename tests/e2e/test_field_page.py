@@ -27,7 +27,7 @@ NOTE = "Showed the new catalogue on site"
 @pytest.fixture(scope="module")
 def field(cast):
 	"""Committed for the story: a customer with an open opportunity for the rep (its next action due
-	today) and one for the colleague, and a lead in the pool; removed at the end (the customers with
+	today) and one for the colleague, a customer nobody holds, and a lead in the pool; removed at the end (the customers with
 	their opportunities, logs and alerts by the cast's teardown)."""
 	frappe.db.rollback()
 	data = {}
@@ -50,6 +50,7 @@ def field(cast):
 		finally:
 			frappe.set_user("Administrator")
 		data[key] = {"customer": customer, "opportunity": opp.name}
+	data["walk_in"] = cast.make_customer(f"E2E Field Walk-in {cast.tag}")  # held by nobody
 	lead = frappe.get_doc(
 		{
 			"doctype": "Sales Lead",
@@ -172,12 +173,22 @@ def test_02_salesperson_logs_a_visit_with_a_check_in(open_phone, cast, story, fi
 	rep = open_phone("rep", geolocation=HERE)
 	customer, opportunity = field["rep"]["customer"], field["rep"]["opportunity"]
 	rep.tap("nav.tabs button[data-tab='log']")
-	with rep.check("step 1: the customer, then its opportunity"):
+	with rep.check("step 1: a customer nobody holds is found through the link search"):
 		rep.page.locator("#screen-log").wait_for(state="visible")
+		rep.page.fill("#sp-who-search", f"Walk-in {cast.tag}")
+		assert rep.page.locator(".sp-who:visible").count() == 0
+		rep.tap("#sp-who-more")
+		found = rep.page.locator(f"#sp-found input[value='customer:{field['walk_in']}']")
+		found.wait_for(state="attached")
+		assert found.locator("xpath=..").is_visible()
+	rep.shot("log-1-search-all")
+	with rep.check("step 1: the customer, then its opportunity"):
 		rep.page.fill("#sp-who-search", f"Field Customer rep {cast.tag}")
 		assert rep.page.locator(".sp-who:visible").count() == 1  # the search narrows the list
 		pick_who(rep, customer, opportunity)
 		assert rep.page.locator(f".sp-opp[data-customer='{customer}']").is_visible()
+		shown = [row.get_attribute("data-customer") for row in rep.page.locator(".sp-opp:visible").all()]
+		assert shown == [customer], shown  # only the picked customer's opportunities
 		assert rep.page.locator(f".sp-opp[data-customer='{field['colleague']['customer']}']").count() == 0
 	rep.shot("log-1-who")
 	rep.tap("#sp-log .step.active [data-go='2']")
