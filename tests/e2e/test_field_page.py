@@ -50,6 +50,21 @@ def field(cast):
 		finally:
 			frappe.set_user("Administrator")
 		data[key] = {"customer": customer, "opportunity": opp.name}
+	# the rep's customer sits 0.001° north of HERE: 6,371,008.8 m × 0.001 × π / 180 = 111.2 m (F2)
+	address = frappe.get_doc(
+		{
+			"doctype": "Address",
+			"address_title": f"E2E Field Office {cast.tag}",
+			"address_type": "Office",
+			"address_line1": "1 Zhongshan East 1st Road",
+			"city": "Shanghai",
+			"country": "China",
+			"sp_latitude": HERE["latitude"] + 0.001,
+			"sp_longitude": HERE["longitude"],
+			"links": [{"link_doctype": "Customer", "link_name": data["rep"]["customer"]}],
+		}
+	).insert(ignore_permissions=True)
+	data["address"] = address.name
 	data["walk_in"] = cast.make_customer(f"E2E Field Walk-in {cast.tag}")  # held by nobody
 	lead = frappe.get_doc(
 		{
@@ -73,6 +88,8 @@ def field(cast):
 		frappe.db.delete(doctype, {field: lead.name})
 	frappe.db.delete("Notification Log", {"document_name": lead.name})
 	frappe.db.delete("Sales Lead", {"name": lead.name})
+	frappe.db.delete("Dynamic Link", {"parenttype": "Address", "parent": address.name})
+	frappe.db.delete("Address", {"name": address.name})
 	frappe.db.commit()
 	for key in ("rep", "colleague"):
 		cast.set_language(key, "en")
@@ -256,26 +273,34 @@ def test_02_salesperson_logs_a_visit_with_a_check_in(open_phone, cast, story, fi
 	story["visit"] = name
 
 
-def test_03_the_check_in_is_stored_and_on_todays_route(open_phone, cast, story):
+def test_03_the_check_in_is_stored_and_on_todays_route(open_phone, cast, story, field):
 	"""F2 (the server's part): the check-in is stored with the entry and shown on the route."""
 	need(story, "visit")
 	name = story["visit"]
 	row = db().get_value(
 		"Sales Daily Log",
 		name,
-		["check_in_latitude", "check_in_longitude", "check_in_accuracy", "check_in_at"],
+		[
+			"check_in_latitude",
+			"check_in_longitude",
+			"check_in_accuracy",
+			"check_in_at",
+			"check_in_address",
+			"check_in_distance",
+		],
 		as_dict=True,
 	)
 	assert round(float(row.check_in_latitude), 6) == HERE["latitude"], row
 	assert round(float(row.check_in_longitude), 6) == HERE["longitude"], row
 	assert round(float(row.check_in_accuracy)) == HERE["accuracy"], row
 	assert abs((get_datetime(row.check_in_at) - now_datetime()).total_seconds()) < 15 * 60, row
+	assert row.check_in_address == field["address"] and round(float(row.check_in_distance)) == 111, row
 	rep = open_phone("rep", geolocation=HERE)
 	rep.reload_phone("today")
 	rep.see(f"E2E Field Customer rep {cast.tag}", f"#sp-route .sp-stop[data-entry='{name}']", "the stop")
-	with rep.check("the stop says how far from the customer it was (unknown: no coordinates)"):
+	with rep.check("the stop says how far from the customer's address it was, and how exact"):
 		text = rep.page.locator(f"#sp-route .sp-stop[data-entry='{name}']").inner_text()
-		assert "from the customer" in text or "distance unknown" in text, text
+		assert "111 m from the customer" in text and "accuracy 12 m" in text, text
 	rep.shot("today-route")
 
 
