@@ -39,9 +39,10 @@ def get_context(context):
 	context.sales_person = hierarchy.sales_person_of(user)
 	if not context.sales_person:
 		return context
-	# a session without a CSRF token gets one; it is saved with the session, committed at the end of
-	# the request (frappe.app commits when flags.commit is set), as /app does
-	frappe.local.flags.commit = True
+	# a session without a CSRF token gets one, saved with the session: frappe.app commits at the end of
+	# the request when flags.commit is set (/app commits for the same reason)
+	if not frappe.session.data.csrf_token:
+		frappe.local.flags.commit = True
 	context.csrf_token = frappe.sessions.get_csrf_token()
 	workbench = get_workbench()
 	opportunities = _opportunities(user)

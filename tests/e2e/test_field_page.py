@@ -20,6 +20,7 @@ PAGE = "/sales-field"
 # the phone that lets the page have its location: the Bund, Shanghai
 HERE = {"latitude": 31.2400, "longitude": 121.4900, "accuracy": 12}
 VISIT, CALL = "拜访客户", "电话沟通"  # fixtures: a visit (is_visit) and a call
+REASON = "决策人难以接触"  # a fixture Help Alert Reason
 MINUTES, COST = 45, 30
 NOTE = "Showed the new catalogue on site"
 
@@ -305,6 +306,7 @@ def test_03_the_check_in_is_stored_and_on_todays_route(open_phone, cast, story, 
 
 
 def test_04_colleague_whose_phone_blocks_location_logs_a_visit(open_phone, cast, story, field):
+	"""F1 with location blocked; the entry is marked stuck, which raises a help alert (H1)."""
 	need(story, "phone")
 	colleague = open_phone("colleague", geolocation=None)
 	customer = field["colleague"]["customer"]
@@ -314,7 +316,7 @@ def test_04_colleague_whose_phone_blocks_location_logs_a_visit(open_phone, cast,
 			colleague.page.locator(f"input[name='who'][value='customer:{field['rep']['customer']}']").count()
 			== 0
 		)
-		pick_who(colleague, customer, None)
+		pick_who(colleague, customer, field["colleague"]["opportunity"])
 		colleague.tap("#sp-log .step.active [data-go='2']")
 		tick(colleague, VISIT)
 		colleague.tap("#sp-checkin-button")
@@ -328,6 +330,8 @@ def test_04_colleague_whose_phone_blocks_location_logs_a_visit(open_phone, cast,
 		colleague.page.locator("#sp-no-checkin-warning").wait_for(state="visible")
 		colleague.page.fill("#sp-minutes-input", "30")
 		colleague.page.fill("#sp-note-input", f"Visit without location {cast.tag}")
+		colleague.tap("#sp-difficulty >> xpath=..")  # stuck: the entry raises a help alert (H1)
+		colleague.page.select_option("#sp-difficulty-reason-input", REASON)
 		colleague.shot("log-3-no-check-in")
 		colleague.tap("#sp-log-submit")
 		colleague.page.locator("#sp-flash", has_text="Daily log").wait_for(state="visible")
@@ -336,9 +340,20 @@ def test_04_colleague_whose_phone_blocks_location_logs_a_visit(open_phone, cast,
 		"Sales Daily Log", {"sales_person": cast.sp["colleague"], "customer": customer}, "name"
 	)
 	assert name, "no entry stored"
-	row = db().get_value("Sales Daily Log", name, ["minutes", "opportunity", "note"], as_dict=True)
-	assert (row.minutes, row.opportunity, row.note) == (30, None, f"Visit without location {cast.tag}"), row
+	opportunity = field["colleague"]["opportunity"]
+	row = db().get_value(
+		"Sales Daily Log", name, ["minutes", "opportunity", "note", "difficulty"], as_dict=True
+	)
+	note = f"Visit without location {cast.tag}"
+	assert (row.minutes, row.opportunity, row.note, row.difficulty) == (30, opportunity, note, 1), row
 	assert db().get_all("Sales Daily Log Activity", {"parent": name}, pluck="activity_type") == [VISIT]
+	alert = db().get_value(
+		"Help Alert",
+		{"opportunity": opportunity, "raised_by": cast.users["colleague"]},
+		["reason", "description", "status"],
+		as_dict=True,
+	)
+	assert alert and (alert.reason, alert.status) == (REASON, "Open") and note in alert.description, alert
 	story["denied_visit"] = name
 
 
