@@ -81,6 +81,7 @@ doc_events = {
 		"on_change": "sales_process.domain.lead_assignment.inserted",
 	},
 	"ToDo": {"after_insert": "sales_process.domain.lead_assignment.on_todo_insert"},
+	"Address": {"validate": "sales_process.domain.check_in.validate_address"},
 }
 
 # shared desk helpers (plain file, no build step: the app's public folder is served as /assets)

@@ -5,6 +5,7 @@ import json
 import frappe
 from frappe import _
 
+from sales_process.domain import check_in as check_in_fields
 from sales_process.domain import daily_log
 
 
@@ -21,9 +22,11 @@ def add_log(
 	corrects: str | None = None,
 	difficulty_reason: str | None = None,
 	lead: str | None = None,
+	check_in: dict | str | None = None,
 ) -> str:
 	"""L1 quick entry: a customer (or, before there is one, a lead: G7), the activities ticked,
-	minutes and cost → the new entry's name."""
+	minutes and cost → the new entry's name. `check_in` (F2): the browser's position for a visit,
+	{"latitude", "longitude", "accuracy" (m), "timestamp" (ms since 1970, UTC)}."""
 	frappe.has_permission("Sales Daily Log", "create", throw=True)
 	if isinstance(activities, str):
 		try:
@@ -38,6 +41,14 @@ def add_log(
 		difficulty = int(difficulty or 0)
 	except (TypeError, ValueError):
 		frappe.throw(_("Minutes, cost and difficulty must be numbers."), daily_log.DailyLogError)
+	if isinstance(check_in, str) and check_in.strip():
+		try:
+			check_in = json.loads(check_in)
+		except ValueError:
+			frappe.throw(
+				_("The check-in must be an object with latitude, longitude, accuracy and timestamp."),
+				daily_log.DailyLogError,
+			)
 	doc = frappe.get_doc(
 		{
 			"doctype": "Sales Daily Log",
@@ -51,6 +62,7 @@ def add_log(
 			"log_date": log_date or None,
 			"difficulty": 1 if difficulty else 0,
 			"corrects": corrects or None,
+			**check_in_fields.from_browser(check_in or None),
 		}
 	)
 	doc.difficulty_reason = difficulty_reason  # not stored: the help alert raised from the entry keeps it

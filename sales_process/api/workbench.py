@@ -12,6 +12,7 @@ from frappe.utils import add_days, cint, flt, getdate, now_datetime, today
 
 from sales_process.domain import (
 	care_reminders,
+	check_in,
 	daily_standard,
 	deadlines,
 	decisions,
@@ -43,8 +44,9 @@ def get_workbench() -> dict:
 	opp = frappe.qb.DocType("Sales Opportunity")
 	can_read_opportunities = bool(frappe.has_permission("Sales Opportunity", "read"))
 	probabilities = weighted.stage_probabilities() if can_read_opportunities else {}
+	mine = hierarchy.sales_person_of(user)
 	return {
-		"sales_person": hierarchy.sales_person_of(user),
+		"sales_person": mine,
 		"is_scope_free": hierarchy.is_scope_free(user),
 		"date": day,
 		"appointments": _appointments(opp, user, day, probabilities) if can_read_opportunities else [],
@@ -61,6 +63,7 @@ def get_workbench() -> dict:
 		"pending_decisions": _pending_decisions(user, now) if can_read_opportunities else [],
 		"daily_standard": _daily_standard(user, day),
 		"silent_opportunities": _silent(user, now) if can_read_opportunities else {"own": [], "team": []},
+		"route": check_in.route(mine, day),  # F2: the day's check-ins, a list (no map: offline)
 	}
 
 

@@ -16,7 +16,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, cint, cstr, flt, get_datetime, getdate, now_datetime, today
 
-from sales_process.domain import hierarchy, holders, lead, lead_scoring, settings
+from sales_process.domain import check_in, hierarchy, holders, lead, lead_scoring, settings
 
 GENESIS = "0" * 64
 # custom fields on Sales Person holding the last entry of that person's chain: its name, position
@@ -66,11 +66,9 @@ def _when(value) -> str:
 	return get_datetime(value).strftime("%Y-%m-%d %H:%M:%S.%f") if value else ""
 
 
-def canonical_v2(entry: dict) -> str:
-	"""Version 2 (K2): every stored field of the entry (HASHED_V2), its activity rows in their
-	order, and the version itself, so an entry cannot be passed off as version 1."""
-	parts = [
-		"v2",
+def _stored_parts(entry: dict) -> list[str]:
+	"""Every stored field of version 2 (HASHED_V2) and the activity rows, as canonical text."""
+	return [
 		cstr(entry.get("owner")),
 		_when(entry.get("creation")),
 		str(cint(entry.get("docstatus"))),
@@ -93,13 +91,24 @@ def canonical_v2(entry: dict) -> str:
 		cstr(entry.get("previous_entry")),
 		cstr(entry.get("previous_hash")),
 	]
-	return SEPARATOR.join(parts)
+
+
+def canonical_v2(entry: dict) -> str:
+	"""Version 2 (K2): every stored field of the entry (HASHED_V2), its activity rows in their
+	order, and the version itself, so an entry cannot be passed off as version 1."""
+	return SEPARATOR.join(["v2", *_stored_parts(entry)])
+
+
+def canonical_v3(entry: dict) -> str:
+	"""Version 3 (F2): version 2's fields and the visit check-in (`check_in.HASHED`), so a moved or
+	removed check-in, or a changed distance, reads as an altered entry."""
+	return SEPARATOR.join(["v3", *_stored_parts(entry), *check_in.hash_parts(entry)])
 
 
 # the unit separator cannot be typed into a field, so no two contents join to the same text
 SEPARATOR = "\x1f"
-CANONICAL = {1: canonical_v1, 2: canonical_v2}
-CHAIN_VERSION = 2  # what new entries, and rows chained in bulk, are written under
+CANONICAL = {1: canonical_v1, 2: canonical_v2, 3: canonical_v3}
+CHAIN_VERSION = 3  # what new entries, and rows chained in bulk, are written under
 # the stored columns version 2 covers besides the activity rows; everything of the doctype except
 # the hash itself, plus Frappe's owner/creation/docstatus (modified and the _seen/_comments/…
 # bookkeeping columns are Frappe's to update and no report reads them)
@@ -108,6 +117,9 @@ HASHED_V2 = (
 	"minutes", "cost", "note", "difficulty", "corrects", "effective_score", "stage", "entered_at",
 	"chain_seq", "previous_entry", "previous_hash", "chain_version",
 )  # fmt: skip
+# version 3 adds the check-in; what verify reads of every entry (a version 1 or 2 entry has the
+# check-in columns empty, and its canonical text leaves them out)
+HASHED = HASHED_V2 + check_in.HASHED
 
 
 def canonical(entry: dict) -> str:
@@ -155,6 +167,7 @@ def entry_dict(doc) -> dict:
 		"previous_entry": doc.previous_entry,
 		"previous_hash": doc.previous_hash,
 		"chain_version": doc.chain_version,
+		**{field: doc.get(field) for field in check_in.HASHED},
 	}
 
 
@@ -213,7 +226,7 @@ def validate_new(doc):
 	if doc.difficulty and not cstr(doc.note).strip():
 		frappe.throw(_("Describe the difficulty in the note."), DailyLogError)
 
-	_validate_activities(doc)
+	has_visit = _validate_activities(doc)
 	if doc.lead and doc.customer:
 		frappe.throw(_("Name either a customer or a lead, not both."), DailyLogError)
 	if not (doc.lead or doc.customer):
@@ -227,6 +240,7 @@ def validate_new(doc):
 		# K8: the help alert goes on the customer, which the logger must be able to act for
 		holders.check_may_act_for(doc.customer, user)
 	_validate_correction(doc, user)
+	check_in.validate(doc, has_visit)
 
 
 def _validate_activities(doc):
@@ -239,11 +253,15 @@ def _validate_activities(doc):
 		frappe.throw(_("An activity is ticked twice."), DailyLogError)
 	# the cached documents (Redis): Frappe drops an activity type's copy whenever it is saved,
 	# renamed or deleted, so a changed score counts from the next entry on
-	known = {n: frappe.get_cached_value("Sales Activity Type", n, ["score", "is_effective"]) for n in names}
+	known = {
+		n: frappe.get_cached_value("Sales Activity Type", n, ["score", "is_effective", "is_visit"])
+		for n in names
+	}
 	unknown = [n for n in names if not known[n]]
 	if unknown:
 		frappe.throw(_("Unknown activity: {0}").format(", ".join(unknown)), DailyLogError)
-	doc.effective_score = sum(flt(score) for score, effective in known.values() if effective)
+	doc.effective_score = sum(flt(score) for score, effective, _visit in known.values() if effective)
+	return any(cint(visit) for _score, _effective, visit in known.values())
 
 
 def _validate_customer(doc, user, owners: list[str]):
@@ -526,7 +544,10 @@ def chain_problems(
 					),
 				}
 			)
-		elif content_hash(entry) != row["content_hash"]:
+		elif content_hash(entry) != row["content_hash"] or (
+			# versions before 3 had no check-in: one found on them was put there afterwards
+			version < check_in.SINCE_CHAIN_VERSION and row.get("check_in_at")
+		):
 			problems.append(
 				{
 					"entry": name,
@@ -582,7 +603,7 @@ def verify(sales_persons: list[str]) -> dict:
 	for sp in sales_persons:
 		rows = (
 			frappe.qb.from_(log)
-			.select(log.name, log.content_hash, *(getattr(log, f) for f in HASHED_V2))
+			.select(log.name, log.content_hash, *(getattr(log, f) for f in HASHED))
 			.where(log.sales_person == sp)
 			.orderby(log.chain_seq)
 			.run(as_dict=True)

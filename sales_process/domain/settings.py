@@ -45,6 +45,9 @@ FIELDS: dict[str, tuple[str, object, bool]] = {
 	"trial_period_days": ("int", 90, True),
 	# silence (K9): an open opportunity without a daily log for this many days
 	"silence_days": ("int", 7, True),
+	# visit check-in (F2): flag a visit without one, and one farther than this from the customer
+	"flag_visit_without_check_in": ("check", 1, False),
+	"check_in_max_distance_m": ("int", 500, True),
 	# leads and the pool (G4, G5, G2, G6)
 	"lead_hold_limit": ("int", 50, True),
 	"lead_cooldown_days": ("int", 7, False),

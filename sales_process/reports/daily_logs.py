@@ -48,14 +48,23 @@ from frappe.utils import (
 	today,
 )
 
-from sales_process.domain import daily_standard, deadlines, hierarchy, settings, silence
+from sales_process.domain import check_in, daily_standard, deadlines, hierarchy, settings, silence
 from sales_process.domain.deadlines import DateDiff
 from sales_process.domain.stages import stored_stages
 from sales_process.reports.help_alerts import responses_per_sales_person
 
 PERIODS = ("Daily", "Monthly")
 GROUPINGS = ("Sales Person", "Team")
-RULES = ("stagnant", "repeated_note", "implausible_minutes", "bulk_entry", "zero_cost_visit", "silent")
+RULES = (
+	"stagnant",
+	"repeated_note",
+	"implausible_minutes",
+	"bulk_entry",
+	"zero_cost_visit",
+	"visit_without_check_in",
+	"check_in_far",
+	"silent",
+)
 RECENT_DAYS = 14  # early warning: the recent window …
 BASELINE_DAYS = 28  # … against the average 14-day rate of the weeks before it
 CHART_SERIES = 10  # at most this many lines / bars in a chart
@@ -251,6 +260,8 @@ def rule_label(rule: str) -> str:
 		"implausible_minutes": _("Implausible Minutes"),
 		"bulk_entry": _("Bulk Entry"),
 		"zero_cost_visit": _("Zero-Cost Visit"),
+		"visit_without_check_in": _("Visit Without Check-in"),
+		"check_in_far": _("Check-in Far From Customer"),
 		"silent": _("Silent Opportunity"),
 	}[rule]
 
@@ -364,7 +375,8 @@ def _bulk_entry_query(cfg, log, windows):
 	)
 
 
-def _zero_cost_visit_query(log):
+def _visit_query(log, rule: str):
+	"""The entries with at least one visit activity, with the visits ticked (`visits`)."""
 	act = frappe.qb.DocType("Sales Daily Log Activity")
 	activity_type = frappe.qb.DocType("Sales Activity Type")
 	return (
@@ -374,11 +386,39 @@ def _zero_cost_visit_query(log):
 		.on((act.parent == Cast(log.name, "char")) & (act.parenttype == "Sales Daily Log"))
 		.join(activity_type)
 		.on(activity_type.name == act.activity_type)
-		.select(
-			*_flag_columns(log, "zero_cost_visit"), GroupConcat(activity_type.name).distinct().as_("visits")
-		)
-		.where((activity_type.is_visit == 1) & (Coalesce(log.cost, 0) == 0))
+		.select(*_flag_columns(log, rule), GroupConcat(activity_type.name).distinct().as_("visits"))
+		.where(activity_type.is_visit == 1)
 		.groupby(log.name, log.sales_person, log.log_date, log.stage, log.customer, log.opportunity)
+	)
+
+
+def _zero_cost_visit_query(log):
+	return _visit_query(log, "zero_cost_visit").where(Coalesce(log.cost, 0) == 0)
+
+
+def _visit_without_check_in_query(log):
+	"""F2: only entries of chain version 3 or later, written when a check-in could be attached."""
+	return _visit_query(log, "visit_without_check_in").where(
+		log.check_in_at.isnull() & (log.chain_version >= check_in.SINCE_CHAIN_VERSION)
+	)
+
+
+def _check_in_far_query(cfg, log):
+	"""F2: measured only where the customer has an address with coordinates."""
+	return (
+		frappe.qb.from_(log)
+		.select(
+			*_flag_columns(log, "check_in_far"),
+			log.check_in_at,
+			log.check_in_distance,
+			log.check_in_accuracy,
+			log.check_in_address,
+		)
+		.where(
+			log.check_in_at.isnotnull()
+			& (Coalesce(log.check_in_address, "") != "")
+			& (log.check_in_distance > cfg.check_in_max_distance_m)
+		)
 	)
 
 
@@ -393,7 +433,10 @@ def _rule_queries(cfg, from_date, to_date, sales_person=None, user=None) -> dict
 		"implausible_minutes": _implausible_query(cfg, log),
 		"bulk_entry": _bulk_entry_query(cfg, log, windows),
 		"zero_cost_visit": _zero_cost_visit_query(log),
+		"check_in_far": _check_in_far_query(cfg, log),
 	}
+	if cfg.flag_visit_without_check_in:
+		queries["visit_without_check_in"] = _visit_without_check_in_query(log)
 	queries = {
 		rule: _restrict(query, log, from_date, to_date, sales_person, user) for rule, query in queries.items()
 	}
@@ -416,6 +459,10 @@ def false_report_flags(
 	- bulk_entry: at least `bulk_entry_count` entries for different customers entered within
 	  `bulk_entry_window_minutes` minutes, at or after `bulk_entry_after_hour` o'clock;
 	- zero_cost_visit: a visit activity claimed with zero cost;
+	- visit_without_check_in (F2, setting `flag_visit_without_check_in`): a visit activity in an entry
+	  written since check-ins exist (chain version 3) that carries no check-in;
+	- check_in_far (F2): a check-in more than `check_in_max_distance_m` metres from the customer's
+	  nearest address with coordinates;
 	- silent (K9, when the period reaches today): an open opportunity, its stage deadline not passed,
 	  without a daily log (or stage or owner change) for at least `silence_days` days; one flag per
 	  opportunity, after the entries' flags, longest silent first (no entry: `log_date` is its last
@@ -491,7 +538,19 @@ def _explain(rule: str, row, cfg, windows: dict) -> str:
 		)
 	if rule == "silent":
 		return _explain_silence(row, cfg)
+	if rule == "check_in_far":
+		return _(
+			"Checked in at {0} {1} m from the customer's address {2} (accuracy {3} m), farther than {4} m."
+		).format(
+			format_datetime(row.check_in_at),
+			_number(row.check_in_distance, 0),
+			row.check_in_address,
+			_number(row.check_in_accuracy, 0),
+			cfg.check_in_max_distance_m,
+		)
 	visits = ", ".join(_(v) for v in sorted((row.visits or "").split(",")) if v)
+	if rule == "visit_without_check_in":
+		return _("A visit ({0}) was logged without a check-in: no location from the phone.").format(visits)
 	return _("A visit ({0}) was claimed with zero cost.").format(visits)
 
 

@@ -123,6 +123,26 @@ CUSTOM_FIELDS = {
 			("sales_process_chain_hash", "Last Daily Log Hash", "Data", "sales_process_chain_seq"),
 		)
 	],
+	# F2: where the customer is, for the distance of a visit's check-in (domain/check_in.py);
+	# 0, 0 (the empty columns) means no coordinates
+	"Address": [
+		{
+			"fieldname": "sp_latitude",
+			"label": "Latitude",
+			"fieldtype": "Float",
+			"precision": "7",
+			"insert_after": "pincode",
+			"description": "Decimal degrees (WGS 84), e.g. 31.2304161. A visit's check-in is measured against it.",
+		},
+		{
+			"fieldname": "sp_longitude",
+			"label": "Longitude",
+			"fieldtype": "Float",
+			"precision": "7",
+			"insert_after": "sp_latitude",
+			"description": "Decimal degrees (WGS 84), e.g. 121.4737010.",
+		},
+	],
 	"Quotation": [{**_OPPORTUNITY_LINK, "insert_after": "party_name"}],
 	"Sales Order": [{**_OPPORTUNITY_LINK, "insert_after": "customer_name"}],
 	"Contract": [

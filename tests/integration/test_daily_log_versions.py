@@ -1,12 +1,13 @@
-"""K2: the daily-log hash covers every stored field of an entry under chain version 2; entries
-written under version 1 (before K2) keep verifying, and the migrate patch only labels them."""
+"""K2: the daily-log hash covers every stored field of an entry under chain versions 2 and 3 (3 adds
+the visit check-in, F2); entries written under version 1 (before K2) keep verifying, and the migrate
+patch only labels them."""
 
 import pytest
 
 import frappe
 
 from sales_process.api import daily_log as api
-from sales_process.domain import daily_log
+from sales_process.domain import check_in, daily_log
 
 LOG = "Sales Daily Log"
 # column → SQL expression that changes it (run as a plain UPDATE, the way an attacker with database
@@ -64,12 +65,13 @@ def test_every_stored_field_is_hashed():
 	meta = frappe.get_meta(LOG)
 	stored = {df.fieldname for df in meta.fields if df.fieldtype not in frappe.model.no_value_fields}
 	stored -= {"activities", "content_hash"}  # the rows are hashed separately; the hash itself
-	assert stored <= set(daily_log.HASHED_V2), stored - set(daily_log.HASHED_V2)
-	assert set(daily_log.HASHED_V2) == set(TAMPER)
+	assert stored <= set(daily_log.HASHED), stored - set(daily_log.HASHED)
+	# version 3 adds the check-in, attacked field by field in test_check_in.py
+	assert set(daily_log.HASHED) == set(TAMPER) | set(check_in.HASHED)
 
 
 def test_new_entries_are_written_under_the_current_version(chain):
-	assert frappe.db.get_value(LOG, chain.target, "chain_version") == daily_log.CHAIN_VERSION == 2
+	assert frappe.db.get_value(LOG, chain.target, "chain_version") == daily_log.CHAIN_VERSION == 3
 
 
 @pytest.mark.parametrize("field", sorted(TAMPER))
@@ -84,7 +86,10 @@ def test_altering_a_field_in_the_database_names_the_entry(chain, field):
 	assert chain.target in named, result["problems"]
 	if field not in ("sales_person", "chain_seq", "chain_version"):
 		# the entry itself is still in its place: it is reported as altered, under its version
-		assert named[chain.target]["chain_version"] == 2 and "altered" in named[chain.target]["problem"]
+		assert (
+			named[chain.target]["chain_version"] == daily_log.CHAIN_VERSION
+			and "altered" in named[chain.target]["problem"]
+		)
 
 
 @pytest.mark.parametrize("attack", sorted(ACTIVITY_TAMPER))
@@ -149,7 +154,10 @@ def test_the_patch_labels_old_entries_version_1_and_they_keep_verifying(chain, f
 	frappe.set_user(factory.user_of(chain.rep))
 	newer = api.add_log(frappe.db.get_value(LOG, chain.first, "customer"), ["电话沟通"], 5)
 	frappe.set_user("Administrator")
-	assert frappe.db.get_value(LOG, newer, ["chain_version", "previous_hash"]) == (2, rows[-1].content_hash)
+	assert frappe.db.get_value(LOG, newer, ["chain_version", "previous_hash"]) == (
+		daily_log.CHAIN_VERSION,
+		rows[-1].content_hash,
+	)
 	assert api.verify_chain(chain.rep) == {"ok": True, "problems": []}
 
 	frappe.db.sql("update `tabSales Daily Log` set minutes = 480 where name = %s", chain.target)
@@ -171,7 +179,7 @@ def test_rows_chained_in_bulk_are_written_under_the_current_version(factory):
 		"entered_at": "2026-11-30 09:00:00",
 	}
 	(chained,) = daily_log.chain_in_bulk([dict(row)])
-	assert chained["chain_version"] == 2
+	assert chained["chain_version"] == daily_log.CHAIN_VERSION
 	assert chained["content_hash"] == daily_log.content_hash(dict(chained))
 	assert chained["content_hash"] != daily_log.content_hash(dict(chained, effective_score=2))
 

@@ -119,6 +119,7 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 		this.$body.html(`${notice}
 			<div class="sp-wb-grid">
 				${this.today_card(data.today)}
+				${this.route_card(data.route || [])}
 				${this.daily_standard_card(data.daily_standard)}
 				${this.forecast_card(data.forecast)}
 				${this.decisions_card(data.pending_decisions || [])}
@@ -319,6 +320,33 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 		}
 		const count = std.mine ? std.mine.days_below : std.team_below;
 		return this.card(__("Minimum Daily Standard (Last 30 Days)"), count, body);
+	}
+
+	route_card(stops) {
+		// F2: today's visit check-ins in order, as a list (a map would need tiles from the internet)
+		const metres = (m) =>
+			m >= 1000 ? __("{0} km", [(m / 1000).toFixed(1)]) : __("{0} m", [Math.round(m)]);
+		const body = stops.length
+			? stops
+					.map((stop) => {
+						const badges = [
+							this.badge(String(stop.check_in_at).slice(11, 16), "blue"),  // HH:MM
+							stop.distance === null
+								? this.badge(__("No customer coordinates"), "gray")
+								: this.badge(__("{0} from the customer", [metres(stop.distance)]), "gray"),
+							stop.leg === null ? "" : this.badge(__("{0} from the last stop", [metres(stop.leg)]), "gray"),
+						];
+						return `<div class="sp-wb-row"><div class="sp-wb-row-main">
+							${stop.customer ? this.link("Customer", stop.customer) : this.link("Sales Lead", stop.lead)}
+							${this.link("Sales Daily Log", stop.entry, __("Daily Log"))}</div>
+							<div class="sp-wb-row-meta">${badges.join("")}
+							<span class="text-muted">${sales_process.esc(
+								__("±{0} m", [Math.round(stop.accuracy)])
+							)}</span></div></div>`;
+					})
+					.join("")
+			: this.empty(__("No visit check-ins today. Check in from the phone page: /sales-field"));
+		return this.card(__("Today's Route"), stops.length, body);
 	}
 
 	silent_card(silent) {
