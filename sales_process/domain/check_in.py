@@ -89,18 +89,16 @@ def from_browser(payload: dict | None) -> dict:
 
 
 def legs(stops: list[dict]) -> list[dict]:
-	"""The day's route: each stop (oldest first, with latitude and longitude) gets `leg`, the metres
-	from the stop before it (None for the first)."""
+	"""The day's route: each stop (oldest first, with latitude and longitude) gets `leg`, the whole
+	metres from the stop before it (None for the first)."""
 	previous = None
 	for stop in stops:
-		stop["leg"] = (
-			flt(
-				distance_m(previous["latitude"], previous["longitude"], stop["latitude"], stop["longitude"]),
-				0,
+		leg = None
+		if previous:
+			leg = round(
+				distance_m(previous["latitude"], previous["longitude"], stop["latitude"], stop["longitude"])
 			)
-			if previous
-			else None
-		)
+		stop["leg"] = leg
 		previous = stop
 	return stops
 
