@@ -206,11 +206,15 @@ def route(sales_person: str | None, day) -> list[dict]:
 	if not sales_person:
 		return []
 	log = frappe.qb.DocType("Sales Daily Log")
+	customer = frappe.qb.DocType("Customer")
 	stops = (
 		frappe.qb.from_(log)
+		.left_join(customer)
+		.on(customer.name == log.customer)
 		.select(
 			log.name.as_("entry"),
 			log.customer,
+			customer.customer_name,
 			log.lead,
 			log.check_in_at,
 			log.check_in_latitude.as_("latitude"),

@@ -217,7 +217,7 @@ def _stop(row) -> dict:
 	return {
 		"entry": row.get("entry"),
 		"time": format_time(at.time(), "HH:mm") if at else "",
-		"who": row.get("customer") or row.get("lead") or "",
+		"who": row.get("customer_name") or row.get("customer") or row.get("lead") or "",
 		"address": row.get("address") or "",
 		"distance": _("{0} m from the customer").format(_metres(distance))
 		if distance is not None

@@ -367,6 +367,7 @@ def test_the_workbench_lists_the_days_route_with_legs(rep, factory):
 	route = get_workbench()["route"]
 	assert [s["entry"] for s in route] == [first, second]
 	assert route[0]["leg"] is None and route[0]["distance"] == 111.2 and route[0]["address"] == rep.office
+	assert route[0]["customer_name"] == frappe.db.get_value("Customer", rep.customer, "customer_name")
 	# 0.009° between the two stops: 1,000.76 m
 	assert route[1]["leg"] == round(0.009 * DEGREE_M) == 1001
 	assert route[1]["latitude"] == 31.2404 and route[1]["accuracy"] == 12.5

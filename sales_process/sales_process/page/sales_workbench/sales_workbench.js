@@ -337,7 +337,11 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 							stop.leg === null ? "" : this.badge(__("{0} from the last stop", [metres(stop.leg)]), "gray"),
 						];
 						return `<div class="sp-wb-row"><div class="sp-wb-row-main">
-							${stop.customer ? this.link("Customer", stop.customer) : this.link("Sales Lead", stop.lead)}
+							${
+								stop.customer
+									? this.link("Customer", stop.customer, stop.customer_name)
+									: this.link("Sales Lead", stop.lead)
+							}
 							${this.link("Sales Daily Log", stop.entry, __("Daily Log"))}</div>
 							<div class="sp-wb-row-meta">${badges.join("")}
 							<span class="text-muted">${sales_process.esc(
