@@ -4,6 +4,7 @@ types. Each one is refused with a 4xx and a message, or stored inert; nothing is
 (rows are counted before and after) and no other team's data leaks."""
 
 import json
+import time
 
 import pytest
 
@@ -308,6 +309,7 @@ def test_oversized_inputs_are_refused_and_nothing_is_written(world, held, tally)
 	tally("payloads tried")
 
 
+NOW_MS = int(time.time() * 1000) - 1000
 WRONG_TYPES = [
 	{"minutes": "abc"},
 	{"minutes": "10.5"},
@@ -329,6 +331,18 @@ WRONG_TYPES = [
 	{"log_date": "not a date"},
 	{"log_date": "2026-02-30"},
 	{"opportunity": 12345},
+	# F2: a visit's check-in that is not an object, or holds what is not a finite number
+	*(
+		{"check_in": json.dumps(c) if not isinstance(c, str) else c, "activities": ["拜访客户"]}
+		for c in (
+			"not json, 不存在",
+			[31.2, 121.4],
+			{"latitude": "1e309", "longitude": 121.4, "accuracy": 5, "timestamp": NOW_MS},
+			{"latitude": 31.2, "longitude": {"x": 1}, "accuracy": 5, "timestamp": NOW_MS},
+			{"latitude": 31.2, "longitude": 121.4, "accuracy": "±5", "timestamp": NOW_MS},
+			{"latitude": 31.2, "longitude": 121.4, "accuracy": 5, "timestamp": "now"},
+		)
+	),
 ]
 
 
