@@ -107,7 +107,10 @@ def legs(stops: list[dict]) -> list[dict]:
 
 
 def has_check_in(doc) -> bool:
-	return any(doc.get(f) not in (None, "") for f in CLIENT_FIELDS)
+	"""A time, or any non-zero number: the desk's form may send its empty Float fields as 0."""
+	return doc.get("check_in_at") not in (None, "") or any(
+		doc.get(f) not in (None, "", 0) for f in CLIENT_FIELDS if f != "check_in_at"
+	)
 
 
 def validate(doc, has_visit: bool):
@@ -136,7 +139,7 @@ def validate(doc, has_visit: bool):
 		frappe.throw(_("The check-in's accuracy must be a number of metres, 0 or more."), CheckInError)
 	try:
 		at = get_datetime(doc.check_in_at)
-	except Exception:
+	except (TypeError, ValueError, OverflowError):
 		at = None
 	if not at:
 		frappe.throw(_("The check-in's time is not a valid date and time."), CheckInError)

@@ -142,6 +142,20 @@ def test_the_server_derives_the_distance_whatever_a_client_sends(rep):
 	).insert()
 	row = stored(plain.name)
 	assert (row.check_in_at, row.check_in_address, float(row.check_in_distance)) == (None, None, 0)
+	# the desk's form sends its empty Float fields as 0: no check-in, even without a visit
+	desk = frappe.get_doc(
+		{
+			"doctype": LOG,
+			"customer": rep.customer,
+			"activities": [{"activity_type": CALL}],
+			"minutes": 30,
+			"check_in_latitude": 0,
+			"check_in_longitude": 0,
+			"check_in_accuracy": 0,
+			"check_in_distance": 0,
+		}
+	).insert()
+	assert stored(desk.name).check_in_at is None
 
 
 # --- the hash covers it ------------------------------------------------------------------------------
@@ -247,6 +261,7 @@ def _refused(rep, **kw):
 		({"accuracy": "inf"}, "accuracy"),
 		({"accuracy": None}, "needs a latitude, a longitude, an accuracy and a time"),
 		({"timestamp": "yesterday"}, "milliseconds"),
+		({"timestamp": -5}, "milliseconds"),
 		({"timestamp": int(time.time() * 1000) + 3_600_000}, "in the future"),
 	],
 )
