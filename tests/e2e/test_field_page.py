@@ -452,3 +452,40 @@ def test_09_a_user_without_a_sales_person_is_told_why(open_phone, cast):
 	with manager.check("no screens, no tabs"):
 		assert manager.page.locator("nav.tabs").count() == 0
 	manager.shot("no-sales-person")
+
+
+def test_10_markup_in_stored_text_and_in_server_messages_stays_text(open_phone, cast, story, field):
+	"""What a user typed is shown as text wherever the page shows it, and so is a server message that
+	repeats it: markup in either never runs (the template escapes; messages go through an inert
+	DOMParser document, not an element's innerHTML, where <img onerror> would fire)."""
+	need(story, "phone")
+	rep = open_phone("rep", geolocation=HERE)
+	payload = f"<img src=x onerror=\"window.__sp_xss='{cast.tag}'\"> stuck {cast.tag}"
+	rep.reload_phone("help")
+	rep.page.select_option("#sp-help-on", f"opportunity:{field['rep']['opportunity']}")
+	rep.page.fill("#sp-help-description", payload)
+	rep.tap("#sp-help-submit")
+	rep.page.locator("#sp-flash", has_text="Help alert").wait_for(state="visible")
+	rep.see(f"stuck {cast.tag}", "#sp-alerts-own", "the description, as text, on Today")
+	with rep.check("the markup is shown, not run"):
+		assert rep.page.evaluate("window.__sp_xss") is None
+		assert rep.page.locator("#sp-alerts-own img").count() == 0
+	rep.reload_phone("help")
+	with rep.check("a server message repeating markup is shown as its text only"):
+		# an opportunity name that is markup: the server's refusal repeats it
+		rep.page.evaluate(
+			"""(payload) => {
+				const select = document.querySelector('#sp-help-on');
+				select.add(new Option('forged', 'opportunity:' + payload));
+				select.value = 'opportunity:' + payload;
+			}""",
+			f"<img src=y onerror=\"window.__sp_xss='message'\">{cast.tag}",
+		)
+		rep.page.fill("#sp-help-description", f"forged {cast.tag}")
+		rep.tap("#sp-help-submit")
+		rep.page.locator("#sp-error").wait_for(state="visible")
+		rep.page.wait_for_timeout(300)  # an image's error would have fired by now
+		assert rep.page.evaluate("window.__sp_xss") is None
+		assert rep.page.locator("#sp-error img").count() == 0
+		assert cast.tag in rep.page.inner_text("#sp-error")
+	rep.shot("markup-stays-text")
