@@ -5,12 +5,15 @@ transaction (the command commits afterwards):
 
 - the Sales Person tree of HIERARCHY, each person with a user (password DEMO_PASSWORD);
 - customers (Chinese and English names) with founding dates, referral chains, revisit intervals
-  and contacts (decision makers, birthdays; some anniversaries and birthdays in the next days);
+  and contacts (decision makers, birthdays; some anniversaries and birthdays in the next days),
+  each with an Address with coordinates in its salesperson's city (F2);
 - opportunities in every stage, entered by their owners and moved through the real process
   (exit criteria answered), some won, some lost (requested by the owner, approved by the
   superior), some overdue and confiscated by the real job;
 - about three months of daily logs per salesperson (bulk-inserted with a valid hash chain; one
-  person's effort falls in the last two weeks), plus today's entries through the real API;
+  person's effort falls in the last two weeks), plus today's entries through the real API; most
+  visits carry a check-in near the customer's address, a few far from it and a few none (F2), and
+  each salesperson but the declining one has a route today;
 - help alerts with colleagues' answers, some marked effective (→ experience pool), and one on a
   won customer with no open opportunity, whose anniversary and birthday are in the next days (K8);
 - contracts, sales orders, invoices and part payments for a few won opportunities.
@@ -18,14 +21,17 @@ transaction (the command commits afterwards):
 `scale` shrinks or grows the volumes (tests use a small one).
 """
 
+import math
 import random
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from faker import Faker
 
 import frappe
-from frappe.utils import add_days, add_to_date, flt, getdate, now_datetime, today
+from frappe.utils import add_days, add_to_date, flt, get_system_timezone, getdate, now_datetime, today
 
+from sales_process.domain import check_in
 from sales_process.setup.org import default_company, make_person
 
 DEMO_MARKER = "销售总监 王强"  # the root of the demo hierarchy; present = demo already loaded
@@ -51,6 +57,45 @@ HOLIDAY_LIST = "演示公司 周末"  # the company's weekly offs (K6: weekends 
 QUIET_OPPORTUNITIES = 2  # open opportunities nobody logs on in the last QUIET_DAYS days (K9) …
 QUIET_CANDIDATES = 8  # … out of this many, as the deadline and decision steps may take some
 QUIET_DAYS = 12
+
+# F2: each salesperson's customers lie in one city (the team's region), up to about 7 km from its
+# centre; a visit's check-in is a few tens to a few hundred metres from the customer's address,
+# a few are 1–5 km away (check_in_far) and a few visits have none (visit_without_check_in)
+CITIES = {  # city → (latitude, longitude) of its centre
+	"上海": (31.2304161, 121.4737010),
+	"杭州": (30.2741499, 120.1551441),
+	"深圳": (22.5431, 114.0579),
+	"广州": (23.1291, 113.2644),
+	"北京": (39.9042, 116.4074),
+	"苏州": (31.2989, 120.5853),
+}
+CITY_OF = {
+	"销售 刘洋": "上海",
+	"销售 陈静": "上海",
+	"销售 赵磊": "杭州",
+	"Sales Amy Wong": "深圳",
+	"销售 孙鹏": "广州",
+}
+ROADS = [
+	"人民路",
+	"中山路",
+	"解放路",
+	"建设路",
+	"科技路",
+	"创业路",
+	"长江路",
+	"世纪大道",
+	"滨江大道",
+	"高新路",
+]
+CITY_SPREAD_DEG = 0.06  # customers within ± this many degrees of the city centre
+NEAR_M = (20, 350)  # a check-in at the customer: metres from its address
+FAR_M = (1000, 5000)  # a check-in far from it (beyond check_in_max_distance_m)
+NO_CHECK_IN_SHARE = 0.03  # of the visits written in bulk: left without a check-in …
+FAR_SHARE = 0.025  # … and checked in far from the customer
+
+TODAY_VISITS = ["拜访客户", "产品演示"]
+VISIT_NOTES = ["上门拜访，和 IT 主管过了一遍上线计划", "Demo at the customer's office, the CFO joined"]
 
 LOST_REASONS = [  # (Sales Lost Reason, the owner's detail), K8
 	("No Budget", "客户预算被砍，项目取消"),
@@ -150,6 +195,9 @@ class _Demo:
 		self.fake_zh.seed_instance(seed)
 		self.fake_en.seed_instance(seed)
 		self.scale = scale
+		# F2's places and check-ins draw from their own generator: the rest of the demo stays as it was
+		self.place_rng = random.Random(f"{seed}-places")
+		self.check_ins = dict.fromkeys(("checked_in", "far", "without"), 0)
 		self.company = default_company()
 		self.today = getdate(today())
 		self.now = now_datetime()
@@ -166,6 +214,7 @@ class _Demo:
 		self.people()
 		self.holidays()
 		self.make_customers()
+		self.addresses()
 		self.make_opportunities()
 		self.daily_logs()
 		self.help_alerts()
@@ -291,6 +340,133 @@ class _Demo:
 			f"{contacts} contacts"
 		)
 
+	def addresses(self):
+		"""F2: an Address with coordinates for each demo customer that has none yet, in its
+		salesperson's city (CITY_OF), so check-ins have a place to be measured against."""
+		link = frappe.qb.DocType("Dynamic Link")
+		linked = set(
+			frappe.qb.from_(link)
+			.select(link.link_name)
+			.where(
+				(link.parenttype == "Address")
+				& (link.link_doctype == "Customer")
+				& link.link_name.isin(self.customers or [""])
+			)
+			.run(pluck=True)
+		)
+		titles = dict(
+			frappe.get_all(
+				"Customer", {"name": ("in", self.customers or [""])}, ["name", "customer_name"], as_list=True
+			)
+		)
+		cities = list(CITIES)
+		made = 0
+		for p, leaf in enumerate(self.leaves):
+			city = CITY_OF.get(leaf) or cities[p % len(cities)]
+			lat0, lon0 = CITIES[city]
+			for customer in self.customers_of.get(leaf, []):
+				if customer in linked:
+					continue
+				rng = self.place_rng
+				frappe.get_doc(
+					{
+						"doctype": "Address",
+						"address_title": titles[customer],
+						"address_type": "Office",
+						"address_line1": f"{rng.choice(ROADS)}{rng.randint(1, 999)}号",
+						"city": city,
+						"country": "China",
+						"is_primary_address": 1,
+						"sp_latitude": flt(lat0 + rng.uniform(-1, 1) * CITY_SPREAD_DEG, 7),
+						"sp_longitude": flt(lon0 + rng.uniform(-1, 1) * CITY_SPREAD_DEG, 7),
+						"links": [{"link_doctype": "Customer", "link_name": customer}],
+					}
+				).insert(ignore_permissions=True)
+				made += 1
+		self.summary.update(addresses=made)
+		print(f"Demo: {made} customer addresses with coordinates")
+
+	def places(self, customers: list[str]) -> dict[str, list[tuple[str, float, float]]]:
+		"""customer → its enabled Addresses with coordinates, (name, latitude, longitude), in one query:
+		what check_in.nearest_address chooses from."""
+		address = frappe.qb.DocType("Address")
+		link = frappe.qb.DocType("Dynamic Link")
+		rows = (
+			frappe.qb.from_(address)
+			.join(link)
+			.on((link.parent == address.name) & (link.parenttype == "Address"))
+			.select(link.link_name, address.name, address.sp_latitude, address.sp_longitude)
+			.where(
+				(link.link_doctype == "Customer")
+				& link.link_name.isin(customers or [""])
+				& (address.disabled == 0)
+				& ((address.sp_latitude != 0) | (address.sp_longitude != 0))
+			)
+			.orderby(address.name)
+			.run()
+		)
+		places: dict[str, list] = {}
+		for customer, name, lat, lon in rows:
+			places.setdefault(customer, []).append((name, flt(lat), flt(lon)))
+		return places
+
+	def position(self, place: tuple[str, float, float], far: bool = False) -> tuple[float, float]:
+		"""A phone's reported position a seeded distance (NEAR_M, or FAR_M when `far`) and bearing from
+		an address, at the stored decimals."""
+		metres = self.place_rng.uniform(*(FAR_M if far else NEAR_M))
+		bearing = self.place_rng.uniform(0, 2 * math.pi)
+		_name, lat, lon = place
+		d_lat = math.degrees(metres * math.cos(bearing) / check_in.EARTH_RADIUS_M)
+		d_lon = math.degrees(
+			metres * math.sin(bearing) / (check_in.EARTH_RADIUS_M * math.cos(math.radians(lat)))
+		)
+		return (
+			flt(lat + d_lat, check_in.COORDINATE_DECIMALS),
+			flt(lon + d_lon, check_in.COORDINATE_DECIMALS),
+		)
+
+	def bulk_check_in(
+		self, customer: str, acts: list[str], entered: datetime, places: dict, visits: set
+	) -> dict:
+		"""The six check-in columns of a row written in bulk, as check_in.validate would store them:
+		most visits checked in near the customer's address, a few far from it (FAR_SHARE), a few not
+		at all (NO_CHECK_IN_SHARE); entries without a visit, or on a customer without coordinates
+		(nowhere to place the phone), have none."""
+		none = dict.fromkeys(check_in.HASHED, None)
+		none.update(check_in_latitude=0, check_in_longitude=0, check_in_accuracy=0, check_in_distance=0)
+		if not visits.intersection(acts):
+			return none
+		rng = self.place_rng
+		pick = rng.random()
+		if not places.get(customer) or pick < NO_CHECK_IN_SHARE:
+			self.check_ins["without"] += 1
+			return none
+		far = pick < NO_CHECK_IN_SHARE + FAR_SHARE
+		fields = self.check_in_near(customer, places, far)
+		fields["check_in_at"] = entered - timedelta(minutes=rng.randint(5, 50))
+		return fields
+
+	def check_in_near(self, customer: str, places: dict, far: bool) -> dict:
+		"""A position near (or, `far`, 1–5 km from) the customer's first address with its accuracy,
+		and the nearest address and distance derived as check_in.validate derives them."""
+		latitude, longitude = self.position(places[customer][0], far)
+		nearest, metres = min(
+			(
+				(name, check_in.distance_m(latitude, longitude, lat, lon))
+				for name, lat, lon in places[customer]
+			),
+			key=lambda pair: pair[1],
+		)
+		self.check_ins["checked_in"] += 1
+		self.check_ins["far"] += far
+		return {
+			"check_in_latitude": latitude,
+			"check_in_longitude": longitude,
+			"check_in_accuracy": flt(self.place_rng.uniform(4, 65), check_in.METRE_DECIMALS),
+			"check_in_address": nearest,
+			"check_in_distance": flt(metres, check_in.METRE_DECIMALS),
+		}
+
 	def make_contacts(self, customer, i: int) -> int:
 		count = 1 + (i % 3 == 0)
 		english = i % 4 == 0
@@ -408,8 +584,10 @@ class _Demo:
 		from sales_process.domain.bulk import CHUNK
 		from sales_process.domain.daily_log import chain_in_bulk, reset_chain_heads
 
-		types = frappe.get_all("Sales Activity Type", fields=["name", "score", "is_effective"])
+		types = frappe.get_all("Sales Activity Type", fields=["name", "score", "is_effective", "is_visit"])
 		score = {t.name: flt(t.score) if t.is_effective else 0 for t in types}
+		visits = {t.name for t in types if t.is_visit}
+		places = self.places(sorted({c for cs in self.customers_of.values() for c in cs}))
 		names = sorted(score)
 		opps = frappe.get_all(
 			"Sales Opportunity",
@@ -427,7 +605,7 @@ class _Demo:
 			"name", "creation", "modified", "owner", "modified_by", "docstatus", "idx",
 			"log_date", "sales_person", "customer", "opportunity", "minutes", "cost", "difficulty",
 			"note", "corrects", "effective_score", "stage", "entered_at", "chain_seq",
-			"previous_entry", "previous_hash", "content_hash", "chain_version",
+			"previous_entry", "previous_hash", "content_hash", "chain_version", *check_in.HASHED,
 		]  # fmt: skip
 		act_fields = [
 			"name", "creation", "modified", "owner", "modified_by", "docstatus", "idx",
@@ -484,6 +662,8 @@ class _Demo:
 							"effective_score": sum(score[a] for a in acts),
 							"stage": o.stage if o else None,
 							"entered_at": entered,
+							# F2: derived before chain_in_bulk hashes the row
+							**self.bulk_check_in(customer, acts, entered, places, visits),
 						}
 					)
 			log_rows, act_rows = [], []
@@ -500,11 +680,23 @@ class _Demo:
 			total += len(log_rows)
 			print(f"  daily logs: {round((p + 1) * 100 / len(self.leaves))}% ({leaf}: {len(log_rows)})")
 		reset_chain_heads(self.leaves)  # the bulk rows bypassed the controller
-		today_logs = self.todays_logs()
+		today_logs = self.todays_logs(places)
 		self.summary.update(daily_logs=total + today_logs)
 		print(f"Demo: {total} daily logs over {days} days, {today_logs} entered today through the API")
+		self.summary.update(check_ins=dict(self.check_ins))
+		route = ""
+		if self.leaves:
+			stops = len(check_in.route(self.leaves[0], self.today))
+			route = f"; today's route of {self.users[self.leaves[0]]}: {stops} stops"
+		print(
+			f"Demo: {self.check_ins['checked_in']} visits checked in ({self.check_ins['far']} far from the "
+			f"customer), {self.check_ins['without']} without a check-in{route}"
+		)
 
-	def todays_logs(self) -> int:
+	def todays_logs(self, places: dict) -> int:
+		"""Today's entries through the real API: a call for each salesperson (not the declining one)
+		and two visits checked in from the phone (F2: today's route), and a visit with a difficulty
+		(H1), checked in too."""
 		from sales_process.api.daily_log import add_log
 
 		count = 0
@@ -512,9 +704,20 @@ class _Demo:
 			if leaf == DECLINING:
 				continue
 			self.as_user(leaf)
-			customer = self.customers_of[leaf][0]
+			mine = self.customers_of[leaf]
+			customer = mine[0]
 			add_log(customer, ["电话沟通", "微信/邮件跟进"], 30, note="上午电话跟进，客户本周内给答复")
 			count += 1
+			for k, visited in enumerate((mine[1:] + mine[:1])[:2]):
+				add_log(
+					visited,
+					[TODAY_VISITS[k % len(TODAY_VISITS)]],
+					60,
+					cost=self.place_rng.choice([0, 50, 120]),
+					note=VISIT_NOTES[k % len(VISIT_NOTES)],
+					check_in=self.browser_check_in(visited, places, (k + 1) / 4),
+				)
+				count += 1
 		# a difficulty in a log raises a help alert on its opportunity (H1)
 		leaf = self.leaves[0]
 		stuck = frappe.get_all(
@@ -534,10 +737,29 @@ class _Demo:
 				note="客户技术负责人对数据迁移方案有顾虑，担心停机时间过长，项目推进受阻",
 				difficulty=1,
 				difficulty_reason="技术方案不满足",
+				check_in=self.browser_check_in(stuck[0].customer, places, 0.9),
 			)
 			count += 1
 		self.admin()
 		return count
+
+	def browser_check_in(self, customer: str, places: dict, share_of_day: float) -> dict | None:
+		"""The check-in as the phone page sends it (the Geolocation API's position, the time in
+		milliseconds since 1970, UTC) near the customer's address, `share_of_day` of the way from
+		midnight to now; None for a customer without coordinates."""
+		if not places.get(customer):
+			self.check_ins["without"] += 1
+			return None
+		fields = self.check_in_near(customer, places, far=False)
+		midnight = datetime.combine(self.today, time())
+		at = midnight + (self.now - midnight) * share_of_day
+		at = at.replace(microsecond=0, tzinfo=ZoneInfo(get_system_timezone()))
+		return {
+			"latitude": fields["check_in_latitude"],
+			"longitude": fields["check_in_longitude"],
+			"accuracy": fields["check_in_accuracy"],
+			"timestamp": int(at.timestamp()) * 1000,
+		}
 
 	# --- help alerts ---------------------------------------------------------------------------------
 

@@ -1,12 +1,18 @@
 """X3: the demo command builds a coherent company through the real process, inside the test's
 transaction (rolled back afterwards). Runs at a small scale to stay quick."""
 
+import math
+
 import pytest
 
 import frappe
+from frappe.utils import flt, getdate, today
 
+from sales_process.api.daily_log import verify_chain
+from sales_process.api.workbench import get_workbench
+from sales_process.domain import check_in
 from sales_process.domain.daily_log import verify
-from sales_process.reports import lost_reasons
+from sales_process.reports import daily_logs, lost_reasons
 from sales_process.setup.demo import DEMO_MARKER, HIERARCHY, make_demo
 
 
@@ -157,3 +163,110 @@ def test_demo_leads(demo):
 	# the creation dates spread over months: the source analysis has history to compare
 	months = {str(d)[:7] for d in frappe.get_all("Sales Lead", {"name": ("in", created)}, pluck="creation")}
 	assert len(months) >= 3
+
+
+def _haversine(lat1, lon1, lat2, lon2):
+	"""Written out here, not taken from check_in: the great-circle distance in metres."""
+	r = 6_371_008.8
+	p1, p2 = math.radians(lat1), math.radians(lat2)
+	a = (
+		math.sin((p2 - p1) / 2) ** 2
+		+ math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+	)
+	return 2 * r * math.asin(math.sqrt(a))
+
+
+def test_demo_visits_are_checked_in(demo):
+	"""F2: the demo customers have addresses with coordinates; most demo visits carry a check-in
+	whose stored address and distance are what the server derives, the chains still verify, the two
+	check-in rules flag a few visits each, and the first salesperson has a route today."""
+	people = [h[0] for h in HIERARCHY]
+	leaves = [h[0] for h in HIERARCHY if not h[3]]
+	assert verify(people)["ok"]
+	assert verify_chain(DEMO_MARKER) == {"ok": True, "problems": []}
+	for person in leaves:
+		assert verify_chain(person) == {"ok": True, "problems": []}, person
+
+	log = frappe.qb.DocType("Sales Daily Log")
+	act = frappe.qb.DocType("Sales Daily Log Activity")
+	kind = frappe.qb.DocType("Sales Activity Type")
+	visits = (
+		frappe.qb.from_(log)
+		.join(act)
+		.on((act.parent == log.name) & (act.parenttype == "Sales Daily Log"))
+		.join(kind)
+		.on(kind.name == act.activity_type)
+		.select(
+			log.name,
+			log.log_date,
+			log.customer,
+			log.chain_version,
+			log.check_in_at,
+			log.check_in_latitude,
+			log.check_in_longitude,
+			log.check_in_accuracy,
+			log.check_in_address,
+			log.check_in_distance,
+		)
+		.distinct()
+		.where(log.sales_person.isin(people) & (kind.is_visit == 1))
+		.run(as_dict=True)
+	)
+	checked = [v for v in visits if v.check_in_at]
+	assert visits and len(checked) >= 0.8 * len(visits)
+	assert demo["check_ins"]["checked_in"] == len(checked)
+	assert demo["check_ins"]["without"] == len(visits) - len(checked)
+
+	# every checked-in visit's customer has an address with coordinates, and it is the one stored
+	link = frappe.qb.DocType("Dynamic Link")
+	address = frappe.qb.DocType("Address")
+	coordinates = {
+		(r.customer, r.name): (flt(r.sp_latitude), flt(r.sp_longitude))
+		for r in frappe.qb.from_(address)
+		.join(link)
+		.on((link.parent == address.name) & (link.parenttype == "Address"))
+		.select(link.link_name.as_("customer"), address.name, address.sp_latitude, address.sp_longitude)
+		.where((link.link_doctype == "Customer") & link.link_name.isin({v.customer for v in visits}))
+		.run(as_dict=True)
+	}
+	assert coordinates and all(lat and lon for lat, lon in coordinates.values())
+	# plausible Chinese city points
+	assert all(18 < lat < 54 and 73 < lon < 135 for lat, lon in coordinates.values())
+	for v in checked:
+		assert getdate(v.check_in_at) == getdate(v.log_date)
+		assert v.check_in_accuracy > 0
+		lat, lon = coordinates[(v.customer, v.check_in_address)]
+		expected = _haversine(flt(v.check_in_latitude), flt(v.check_in_longitude), lat, lon)
+		assert abs(flt(v.check_in_distance) - expected) <= 0.05 + 1e-9, v.name
+		assert flt(v.check_in_distance) == flt(
+			check_in.distance_m(flt(v.check_in_latitude), flt(v.check_in_longitude), lat, lon), 1
+		)
+		# the customer's nearest address (each demo customer has one)
+		assert [k for k in coordinates if k[0] == v.customer] == [(v.customer, v.check_in_address)]
+	near = [v for v in checked if v.check_in_distance <= 500]
+	far = [v for v in checked if v.check_in_distance > 500]
+	assert all(5 <= v.check_in_distance <= 400 for v in near)
+	assert far and all(900 <= v.check_in_distance <= 5100 for v in far)
+	assert demo["check_ins"]["far"] == len(far)
+
+	# both rules flag a few visits, not more than a small share
+	start = min(getdate(v.log_date) for v in visits)
+	flags = daily_logs.false_report_flags(start, today(), sales_person=DEMO_MARKER)
+	for rule in ("visit_without_check_in", "check_in_far"):
+		flagged = {f["entry"] for f in flags if f["rule"] == rule}
+		assert 1 <= len(flagged) <= 0.1 * len(visits), (rule, len(flagged), len(visits))
+	assert {f["entry"] for f in flags if f["rule"] == "check_in_far"} == {v.name for v in far}
+	assert {f["entry"] for f in flags if f["rule"] == "visit_without_check_in"} == {
+		v.name for v in visits if not v.check_in_at and v.chain_version >= 3
+	}
+
+	# today's route of the first salesperson: their desk card and check_in.route agree
+	rep = leaves[0]
+	stops = check_in.route(rep, getdate(today()))
+	assert len(stops) >= 2 and all(s["distance"] is not None for s in stops)
+	frappe.set_user(HIERARCHY[[h[0] for h in HIERARCHY].index(rep)][1])
+	try:
+		route = get_workbench()["route"]
+	finally:
+		frappe.set_user("Administrator")
+	assert [s["entry"] for s in route] == [s["entry"] for s in stops]
