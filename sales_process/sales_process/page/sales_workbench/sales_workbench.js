@@ -517,7 +517,7 @@ sales_process.sales_workbench.Workbench = class SalesWorkbench {
 					.map((row) => {
 						const due = row.hours_left === null ? "" : this.return_badge(row.hours_left);
 						const contact = row.last_contact_at
-							? __("Last contact {0}", [frappe.datetime.comment_when(row.last_contact_at)])
+							? __("Last contact {0}", [frappe.datetime.prettyDate(row.last_contact_at)])
 							: __("No contact yet");
 						return `<div class="sp-wb-row sp-wb-lead" data-lead="${sales_process.esc(row.name)}">
 							<div class="sp-wb-row-main">${this.lead_title(row)}</div>
