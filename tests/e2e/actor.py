@@ -13,6 +13,39 @@ TIMEOUT_MS = 30_000
 SHOT_NUMBERS = itertools.count(1)  # one sequence per run: the folder lists the screenshots in order
 
 
+# frappe-charts (the desk's charts) animate every update: for 250 ms the chart's container shows an
+# animated copy of its svg instead of the svg itself, and an axis chart's first update (from zeros to
+# its data) runs 700 ms after it is drawn. A resize in that time — a full-page screenshot of a page
+# taller than the viewport resizes it — makes the chart redraw, and the redraw throws "Failed to
+# execute 'removeChild' on 'Node'" (BaseChart.makeChartArea removes an svg that is not there). So a
+# step that photographs charts first waits until none of them has an update pending or running.
+WATCH_CHARTS = """() => {
+	if (frappe.utils.make_chart.sp_watched) return;
+	const make_chart = frappe.utils.make_chart;
+	window.sp_charts = [];
+	frappe.utils.make_chart = function (...args) {
+		const chart = make_chart.apply(this, args);
+		const update = chart.update;
+		chart.sp_updated = false; // its first update (from zeros to its data) is still to come
+		chart.update = function (...update_args) {
+			chart.sp_updated = true;
+			return update.apply(this, update_args);
+		};
+		window.sp_charts.push(chart);
+		return chart;
+	};
+	frappe.utils.make_chart.sp_watched = true;
+}"""
+
+CHARTS_STILL = """() => (window.sp_charts || []).every((chart) =>
+	!chart.parent.isConnected || chart.parent.offsetParent === null  // gone, or on a hidden page
+	|| (chart.sp_updated                                              // the first update has run
+		&& chart.svg.parentNode === chart.container                     // its own svg is shown
+		&& !chart.container.querySelector('animate, animateTransform')))
+	&& ![...document.querySelectorAll('.dashboard-widget-box .chart-loading-state')].some(
+		(state) => state.offsetParent !== null && state.textContent.trim() === __("Loading..."))"""
+
+
 class Actor:
 	def __init__(self, browser, base: str, user: str, password: str, key: str, run_dir: Path):
 		self.base, self.user, self.password, self.key = base, user, password, key
@@ -171,6 +204,11 @@ class Actor:
 	def primary_in_dialog(self):
 		self.page.locator(".modal.show .modal-footer .btn-primary:visible").first.click()
 
+	def wait_dialog_shown(self):
+		"""The dialog has finished opening: Frappe focuses its first input then (shown.bs.modal), so
+		typing into a later field before that sends the rest of the text into the first one."""
+		self.page.wait_for_function("() => window.cur_dialog && cur_dialog.display")
+
 	def wait_dialog_closed(self, timeout: int = TIMEOUT_MS):
 		deadline = time.time() + timeout / 1000
 		while time.time() < deadline:
@@ -178,6 +216,18 @@ class Actor:
 				return
 			self.page.wait_for_timeout(100)
 		raise AssertionError("the dialog did not close")
+
+	# --- charts -------------------------------------------------------------------------------
+
+	def watch_charts(self):
+		"""Keep a list of the charts the desk draws from now on (until the page is loaded again)."""
+		self.page.evaluate(WATCH_CHARTS)
+
+	def wait_charts_still(self):
+		"""Every chart shown has been drawn and finished updating (watch_charts first; see
+		WATCH_CHARTS): a full-page screenshot in the middle of an update makes frappe-charts throw."""
+		with self.check("the charts have finished drawing"):
+			self.page.wait_for_function(CHARTS_STILL)
 
 
 PHONE = {"width": 390, "height": 844}

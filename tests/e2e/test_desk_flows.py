@@ -91,6 +91,7 @@ def test_03_salesperson_answers_exit_criteria_and_advances(open_as, cast, story)
 	with rep.check("answer the exit criteria in the advance dialog"):
 		rep.page.locator(f"{FORM} button:visible", has_text=f"Advance to {en(SECOND_STAGE)}").first.click()
 		rep.see(f"Advance to {en(SECOND_STAGE)}", f"{DIALOG} .modal-title")
+		rep.wait_dialog_shown()
 		criteria = frappe.get_all(
 			"Sales Process Stage Criterion",
 			{"parent": FIRST_STAGE, "parenttype": "Sales Process Stage"},
@@ -497,6 +498,7 @@ def test_11_manager_opens_every_report_and_the_workspace_charts(open_as, cast, s
 	manager.shot("last-report")
 
 	errors = len(manager.console_errors)
+	manager.watch_charts()  # photograph the charts only once they are drawn (actor.WATCH_CHARTS)
 	manager.open("sales-process")
 	for chart in ("Open Pipeline by Stage", "Opportunities Won", "Won Amount"):
 		manager.see(chart, f"{FORM} .widget-title", f"the chart {chart!r}")
@@ -516,6 +518,7 @@ def test_11_manager_opens_every_report_and_the_workspace_charts(open_as, cast, s
 		for label in ("Company", "Sales Person (with Team)", "Territory", "Customer Group"):
 			manager.see(label, f"{DIALOG} .control-label", f"the chart filter {label!r}")
 		manager.fill_link("sales_person", cast.sp["lead"], DIALOG)
+		manager.wait_charts_still()
 		manager.shot("chart-filters")
 		manager.primary_in_dialog()
 		manager.wait_dialog_closed()
@@ -526,5 +529,6 @@ def test_11_manager_opens_every_report_and_the_workspace_charts(open_as, cast, s
 					.some((w) => [...w.querySelectorAll('svg rect.bar')]
 						.some((r) => parseFloat(r.getAttribute('height')) > 0))"""
 			)
+		manager.wait_charts_still()
 		assert manager.console_errors[errors:] == []
 	manager.shot("workspace")
