@@ -124,13 +124,15 @@ CUSTOM_FIELDS = {
 		)
 	],
 	# F2: where the customer is, for the distance of a visit's check-in (domain/check_in.py);
-	# 0, 0 (the empty columns) means no coordinates
+	# 0, 0 (the empty columns) means no coordinates. Permission level 1: salespeople read them, only
+	# Sales Managers set them (setup/install.py), or a rep could move the customer to where they are
 	"Address": [
 		{
 			"fieldname": "sp_latitude",
 			"label": "Latitude",
 			"fieldtype": "Float",
 			"precision": "7",
+			"permlevel": 1,
 			"insert_after": "pincode",
 			"description": "Decimal degrees (WGS 84), e.g. 31.2304161. A visit's check-in is measured against it.",
 		},
@@ -139,6 +141,7 @@ CUSTOM_FIELDS = {
 			"label": "Longitude",
 			"fieldtype": "Float",
 			"precision": "7",
+			"permlevel": 1,
 			"insert_after": "sp_latitude",
 			"description": "Decimal degrees (WGS 84), e.g. 121.4737010.",
 		},

@@ -101,6 +101,14 @@ def set_role_permissions():
 			update_permission_property(doctype, role, 0, "print", allowed, validate=False)
 			update_permission_property(doctype, role, 0, "export", allowed, validate=False)
 		frappe.clear_cache(doctype=doctype)
+	# F2: an address's coordinates (permission level 1) are what a check-in is measured against:
+	# salespeople read them, Sales Managers (and System Managers) set them
+	for role, write in (("Sales User", 0), ("Sales Manager", 1), ("System Manager", 1)):
+		if not frappe.db.exists("Custom DocPerm", {"parent": "Address", "role": role, "permlevel": 1}):
+			add_permission("Address", role, 1)
+		update_permission_property("Address", role, 1, "read", 1, validate=False)
+		update_permission_property("Address", role, 1, "write", write, validate=False)
+	frappe.clear_cache(doctype="Address")
 	# R4: accountants follow contracts' billing and collection (read and report, never write)
 	setup_custom_perms("Contract")
 	for role in ("Accounts User", "Accounts Manager"):

@@ -428,3 +428,28 @@ def test_a_check_in_through_rest_is_stored_and_a_bad_one_is_a_clear_417(world):
 		frappe.db.rollback()
 		frappe.delete_doc("Address", office, force=True, ignore_permissions=True)
 		frappe.db.commit()
+
+
+# --- who may set an address's coordinates ------------------------------------------------------------
+
+
+def test_a_salesperson_cannot_move_the_customer_but_a_sales_manager_can(rep, factory):
+	"""The coordinates are what a check-in is measured against: a rep who could set them could move
+	the customer to wherever they check in. They are at permission level 1: read for Sales Users,
+	write for Sales Managers (setup/install.py)."""
+	office = frappe.get_doc("Address", rep.office)
+	assert frappe.get_meta("Address").get_field("sp_latitude").permlevel == 1
+	# the rep (the fixture's session user) edits the address: the line changes, the coordinates don't
+	office.address_line1 = "人民大道 201 号"
+	office.sp_latitude, office.sp_longitude = 31.0, 121.0
+	office.save()
+	stored_office = frappe.db.get_value("Address", rep.office, ["address_line1", "sp_latitude"], as_dict=True)
+	assert stored_office.address_line1 == "人民大道 201 号"
+	assert float(stored_office.sp_latitude) == BASE[0]
+	# so the rep's check-in is still measured against the real office
+	assert float(stored(visit(rep.customer, north(0.001))).check_in_distance) == 111.2
+	frappe.set_user(factory.user(roles=("Sales Manager", "Sales User")))
+	office = frappe.get_doc("Address", rep.office)
+	office.sp_latitude = 31.2314
+	office.save()
+	assert float(frappe.db.get_value("Address", rep.office, "sp_latitude")) == 31.2314
