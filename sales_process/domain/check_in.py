@@ -165,30 +165,47 @@ def validate(doc, has_visit: bool):
 			doc.check_in_address, doc.check_in_distance = nearest
 
 
-def nearest_address(customer: str, latitude: float, longitude: float) -> tuple[str, float] | None:
-	"""(address, metres) of the customer's enabled Address with coordinates nearest to the point."""
+def addresses_with_coordinates(customers: list[str]) -> dict[str, list[tuple[str, float, float]]]:
+	"""customer → its enabled Addresses with coordinates, as (name, latitude, longitude) by name, in
+	one query: what a check-in is measured against."""
 	address = frappe.qb.DocType("Address")
 	link = frappe.qb.DocType("Dynamic Link")
 	rows = (
 		frappe.qb.from_(address)
 		.join(link)
 		.on((link.parent == address.name) & (link.parenttype == "Address"))
-		.select(address.name, address.sp_latitude, address.sp_longitude)
+		.select(link.link_name, address.name, address.sp_latitude, address.sp_longitude)
 		.where(
 			(link.link_doctype == "Customer")
-			& (link.link_name == customer)
+			& link.link_name.isin(customers or [""])
 			& (address.disabled == 0)
 			# 0, 0 is what an empty Float column holds: an address without coordinates
 			& ((address.sp_latitude != 0) | (address.sp_longitude != 0))
 		)
-		.run(as_dict=True)
+		.orderby(address.name)
+		.run()
 	)
+	places: dict[str, list] = {}
+	for customer, name, lat, lon in rows:
+		places.setdefault(customer, []).append((name, flt(lat), flt(lon)))
+	return places
+
+
+def nearest(
+	latitude: float, longitude: float, places: list[tuple[str, float, float]]
+) -> tuple[str, float] | None:
+	"""(address, metres at the stored decimals) of the place nearest to the point, or None."""
 	best = min(
-		((r.name, distance_m(latitude, longitude, flt(r.sp_latitude), flt(r.sp_longitude))) for r in rows),
+		((name, distance_m(latitude, longitude, lat, lon)) for name, lat, lon in places),
 		key=lambda pair: pair[1],
 		default=None,
 	)
 	return (best[0], flt(best[1], METRE_DECIMALS)) if best else None
+
+
+def nearest_address(customer: str, latitude: float, longitude: float) -> tuple[str, float] | None:
+	"""(address, metres) of the customer's enabled Address with coordinates nearest to the point."""
+	return nearest(latitude, longitude, addresses_with_coordinates([customer]).get(customer, []))
 
 
 def validate_address(doc, method=None):

@@ -386,30 +386,6 @@ class _Demo:
 		self.summary.update(addresses=made)
 		print(f"Demo: {made} customer addresses with coordinates")
 
-	def places(self, customers: list[str]) -> dict[str, list[tuple[str, float, float]]]:
-		"""customer → its enabled Addresses with coordinates, (name, latitude, longitude), in one query:
-		what check_in.nearest_address chooses from."""
-		address = frappe.qb.DocType("Address")
-		link = frappe.qb.DocType("Dynamic Link")
-		rows = (
-			frappe.qb.from_(address)
-			.join(link)
-			.on((link.parent == address.name) & (link.parenttype == "Address"))
-			.select(link.link_name, address.name, address.sp_latitude, address.sp_longitude)
-			.where(
-				(link.link_doctype == "Customer")
-				& link.link_name.isin(customers or [""])
-				& (address.disabled == 0)
-				& ((address.sp_latitude != 0) | (address.sp_longitude != 0))
-			)
-			.orderby(address.name)
-			.run()
-		)
-		places: dict[str, list] = {}
-		for customer, name, lat, lon in rows:
-			places.setdefault(customer, []).append((name, flt(lat), flt(lon)))
-		return places
-
 	def position(self, place: tuple[str, float, float], far: bool = False) -> tuple[float, float]:
 		"""A phone's reported position a seeded distance (NEAR_M, or FAR_M when `far`) and bearing from
 		an address, at the stored decimals."""
@@ -450,13 +426,7 @@ class _Demo:
 		"""A position near (or, `far`, 1–5 km from) the customer's first address with its accuracy,
 		and the nearest address and distance derived as check_in.validate derives them."""
 		latitude, longitude = self.position(places[customer][0], far)
-		nearest, metres = min(
-			(
-				(name, check_in.distance_m(latitude, longitude, lat, lon))
-				for name, lat, lon in places[customer]
-			),
-			key=lambda pair: pair[1],
-		)
+		nearest, metres = check_in.nearest(latitude, longitude, places[customer])
 		self.check_ins["checked_in"] += 1
 		self.check_ins["far"] += far
 		return {
@@ -464,7 +434,7 @@ class _Demo:
 			"check_in_longitude": longitude,
 			"check_in_accuracy": flt(self.place_rng.uniform(4, 65), check_in.METRE_DECIMALS),
 			"check_in_address": nearest,
-			"check_in_distance": flt(metres, check_in.METRE_DECIMALS),
+			"check_in_distance": metres,
 		}
 
 	def make_contacts(self, customer, i: int) -> int:
@@ -587,7 +557,9 @@ class _Demo:
 		types = frappe.get_all("Sales Activity Type", fields=["name", "score", "is_effective", "is_visit"])
 		score = {t.name: flt(t.score) if t.is_effective else 0 for t in types}
 		visits = {t.name for t in types if t.is_visit}
-		places = self.places(sorted({c for cs in self.customers_of.values() for c in cs}))
+		places = check_in.addresses_with_coordinates(
+			sorted({c for cs in self.customers_of.values() for c in cs})
+		)
 		names = sorted(score)
 		opps = frappe.get_all(
 			"Sales Opportunity",

@@ -46,11 +46,23 @@ CHARTS_STILL = """() => (window.sp_charts || []).every((chart) =>
 		(state) => state.offsetParent !== null && state.textContent.trim() === __("Loading..."))"""
 
 
+DESK_CONTEXT = {"viewport": {"width": 1400, "height": 1000}, "locale": "en-US"}
+
+
 class Actor:
-	def __init__(self, browser, base: str, user: str, password: str, key: str, run_dir: Path):
+	def __init__(
+		self,
+		browser,
+		base: str,
+		user: str,
+		password: str,
+		key: str,
+		run_dir: Path,
+		context: dict | None = None,
+	):
 		self.base, self.user, self.password, self.key = base, user, password, key
 		self.run_dir, self.test = run_dir, "setup"
-		self.context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+		self.context = browser.new_context(**(context or DESK_CONTEXT))
 		self.context.set_default_timeout(TIMEOUT_MS)
 		self.page = self.context.new_page()
 		self.console_errors: list[str] = []
@@ -250,8 +262,6 @@ class PhoneActor(Actor):
 		geolocation: dict | None = None,
 		home: str = "/sales-field",
 	):
-		self.base, self.user, self.password, self.key = base, user, password, key
-		self.run_dir, self.test, self.home = run_dir, "setup", home
 		options = {
 			"viewport": PHONE,
 			"screen": PHONE,
@@ -267,11 +277,8 @@ class PhoneActor(Actor):
 		if geolocation is not None:
 			options["geolocation"] = geolocation
 			options["permissions"] = ["geolocation"]
-		self.context = browser.new_context(**options)
-		self.context.set_default_timeout(TIMEOUT_MS)
-		self.page = self.context.new_page()
-		self.console_errors: list[str] = []
-		self.page.on("pageerror", lambda error: self.console_errors.append(str(error)))
+		super().__init__(browser, base, user, password, key, run_dir, context=options)
+		self.home = home
 
 	def login(self):
 		"""Open the phone page as a guest (it sends the browser to /login), log in, come back to it."""

@@ -125,22 +125,20 @@ def actors(browser, desk, cast, run_dir):
 		actor.close()
 
 
-@pytest.fixture
-def open_as(request, actors, browser, desk, cast, run_dir):
-	"""open_as("rep") -> that user's Actor, logged in through /login on first use (or again, in a
-	fresh context, with fresh=True)."""
-	from tests.e2e.actor import Actor
-
+def opener(request, sessions: dict, make):
+	"""open(key, fresh=False, **options) -> that user's actor from `sessions`, made by
+	make(key, **options) and logged in on first use (or again, in a fresh context, with fresh=True);
+	the test's actors are remembered for the failure screenshots."""
 	used = []
 	request.node.e2e_actors = used
 
-	def _open(key: str, fresh: bool = False) -> Actor:
-		actor = actors.get(key)
+	def _open(key: str, fresh: bool = False, **options):
+		actor = sessions.get(key)
 		if actor is None or fresh:
 			if actor is not None:
 				actor.close()
-			actor = Actor(browser, desk.base, cast.users[key], cast.password, key, run_dir)
-			actors[key] = actor
+			actor = make(key, **options)
+			sessions[key] = actor
 			actor.test = request.node.name
 			actor.login()
 		actor.test = request.node.name
@@ -148,6 +146,17 @@ def open_as(request, actors, browser, desk, cast, run_dir):
 		return actor
 
 	return _open
+
+
+@pytest.fixture
+def open_as(request, actors, browser, desk, cast, run_dir):
+	"""open_as("rep") -> that user's Actor, logged in through /login on first use (or again, in a
+	fresh context, with fresh=True)."""
+	from tests.e2e.actor import Actor
+
+	return opener(
+		request, actors, lambda key: Actor(browser, desk.base, cast.users[key], cast.password, key, run_dir)
+	)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -14,6 +14,7 @@ import pytest
 import frappe
 from frappe.utils import add_days, get_datetime, now_datetime, today
 
+from tests.e2e.conftest import opener
 from tests.e2e.story import db, need
 
 PAGE = "/sales-field"
@@ -114,25 +115,12 @@ def open_phone(request, phones, browser, desk, cast, run_dir):
 	in a fresh context, with fresh=True); geolocation=None: the phone blocks location."""
 	from tests.e2e.actor import PhoneActor
 
-	used = []
-	request.node.e2e_actors = used
+	def make(key: str, geolocation: dict | None = None) -> PhoneActor:
+		return PhoneActor(
+			browser, desk.base, cast.users[key], cast.password, f"{key}-phone", run_dir, geolocation
+		)
 
-	def _open(key: str, geolocation: dict | None = None, fresh: bool = False) -> PhoneActor:
-		actor = phones.get(key)
-		if actor is None or fresh:
-			if actor is not None:
-				actor.close()
-			actor = PhoneActor(
-				browser, desk.base, cast.users[key], cast.password, f"{key}-phone", run_dir, geolocation
-			)
-			phones[key] = actor
-			actor.test = request.node.name
-			actor.login()
-		actor.test = request.node.name
-		used.append(actor)
-		return actor
-
-	return _open
+	return opener(request, phones, make)
 
 
 def figures(phone) -> tuple[int, float, int]:
