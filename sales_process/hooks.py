@@ -129,5 +129,7 @@ scheduler_events = {
 		"sales_process.scheduled.care.send_care_reminders",
 		# K7: today's person and team pipeline snapshot (set-based, replaces the day)
 		"sales_process.scheduled.pipeline.take_snapshot",
+		# issue 22: idempotency keys older than 24 hours, in batches
+		"sales_process.domain.idempotency.remove_expired",
 	],
 }

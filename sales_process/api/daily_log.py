@@ -7,9 +7,11 @@ from frappe import _
 
 from sales_process.domain import check_in as check_in_fields
 from sales_process.domain import daily_log
+from sales_process.domain.idempotency import idempotent
 
 
 @frappe.whitelist(methods=["POST"])
+@idempotent
 def add_log(
 	customer: str | None = None,
 	activities: list | str | None = None,

@@ -3,9 +3,11 @@
 import frappe
 
 from sales_process.domain import help_alert
+from sales_process.domain.idempotency import idempotent
 
 
 @frappe.whitelist(methods=["POST"])
+@idempotent
 def raise_alert(
 	opportunity: str | None = None,
 	reason: str | None = None,
@@ -18,11 +20,13 @@ def raise_alert(
 
 
 @frappe.whitelist(methods=["POST"])
+@idempotent
 def respond(alert: str, analysis: str, countermeasure: str | None = None) -> str:
 	return help_alert.respond(alert, analysis, countermeasure)
 
 
 @frappe.whitelist(methods=["POST"])
+@idempotent
 def mark_effective(alert: str, response: str) -> str:
 	return help_alert.mark_effective(alert, response)
 

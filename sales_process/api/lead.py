@@ -4,14 +4,17 @@ before anything changes (in sales_process.domain.lead, or lead_conversion for co
 import frappe
 
 from sales_process.domain import lead
+from sales_process.domain.idempotency import idempotent
 
 
 @frappe.whitelist(methods=["POST"])
+@idempotent
 def claim_lead(name: str) -> dict:
 	return lead.claim(name).as_dict()
 
 
 @frappe.whitelist(methods=["POST"])
+@idempotent
 def release_lead(name: str, reason: str) -> dict:
 	return lead.release(name, reason).as_dict()
 
@@ -27,6 +30,7 @@ def disqualify_lead(name: str, reason: str) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
+@idempotent
 def convert_lead(name: str, amount: float | None = None, expected_close_date: str | None = None) -> dict:
 	"""G7: Customer + Contact + a Sales Opportunity under the holder → their names."""
 	from sales_process.domain import lead_conversion

@@ -4,9 +4,11 @@ opportunity with a permission check (and row lock) before anything changes."""
 import frappe
 
 from sales_process.domain import opportunity
+from sales_process.domain.idempotency import idempotent
 
 
 @frappe.whitelist(methods=["POST"])
+@idempotent
 def advance_stage(name: str, to_stage: str, evidence: dict | str | None = None) -> dict:
 	return opportunity.advance(name, to_stage, evidence).as_dict()
 
