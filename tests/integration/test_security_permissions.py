@@ -28,6 +28,7 @@ import frappe
 
 from sales_process.domain import settings
 from sales_process.domain.bulk import insert_autoincrement
+from sales_process.domain.idempotency import record_name
 from tests.integration.rest import Client, message
 
 ROLES = ("rep_a1", "rep_b1", "manager", "accountant", "outsider", "guest")
@@ -208,6 +209,8 @@ EXPECTED = {
 		"write": row(DENY, DENY, DENY, DENY, DENY, DENY),
 		"delete": row(DENY, DENY, DENY, DENY, DENY, DENY),
 	},
+	# issue 22: written by the requests themselves (domain.idempotency); System Manager reads
+	"Sales Request Key": {op: row(DENY, DENY, DENY, DENY, DENY, DENY) for op in OPS},
 	"Sales Process Settings": {  # a single: read and write only
 		"read": row(OK, OK, OK, DENY, DENY, DENY),
 		"write": row(DENY, DENY, OK, DENY, DENY, DENY),
@@ -316,7 +319,16 @@ def sample(world):
 	r = a1.insert("Sales Opportunity", world.opportunity_doc(world.customer()))
 	assert r.status_code == 200, message(r)
 	opp = r.json()["data"]
-	r = a1.call(f"{DL}.add_log", customer=opp["customer"], activities=["电话沟通"], minutes=5, note="sample")
+	# issue 22: sent with a key, the entry leaves rep_a1 a Sales Request Key
+	request_key = f"matrix-{world.tag}-{frappe.generate_hash(length=8)}"
+	r = a1.call(
+		f"{DL}.add_log",
+		customer=opp["customer"],
+		activities=["电话沟通"],
+		minutes=5,
+		note="sample",
+		idempotency_key=request_key,
+	)
 	assert r.status_code == 200, message(r)
 	log = r.json()["message"]
 	r = a1.call(f"{HA}.raise_alert", opportunity=opp["name"], reason="其他", description="permission matrix")
@@ -386,6 +398,7 @@ def sample(world):
 		"Sales Lead Source": "Other",
 		"Sales Process Settings": "Sales Process Settings",
 		"Sales Pipeline Snapshot": snapshot,
+		"Sales Request Key": record_name(world.users["rep_a1"], request_key),
 	}
 	yield frappe._dict(
 		opp=opp, log=log, alert=alert, lead=lead, records=records, tag=tag, throwaway=throwaway
@@ -407,6 +420,7 @@ def sample(world):
 	frappe.db.delete("Sales Pipeline Snapshot", {"sales_person": world.sp["rep_a1"]})
 	frappe.db.delete("CRM Migration Map", {"name": mapped})
 	frappe.db.delete("CRM Migration Run", {"name": run.name})
+	frappe.db.delete("Sales Request Key", {"name": record_name(world.users["rep_a1"], request_key)})
 	frappe.db.commit()
 
 
@@ -459,6 +473,7 @@ def _create_payload(world, sample, doctype: str, who: str) -> dict:
 			"snapshot_date": "2001-01-02",
 			"sales_person": world.sp["rep_a1"],
 		},
+		"Sales Request Key": lambda: {"user": world.users["rep_a1"], "idempotency_key": f"matrix-{tag}"},
 		# a real source: Frappe checks links before the create permission
 		"CRM Migration Map": lambda: {
 			"source_doctype": "Customer",
@@ -489,6 +504,7 @@ WRITES = {
 	"CRM Migration Map": {"reason": "matrix"},
 	"CRM Migration Settings": {},
 	"Sales Pipeline Snapshot": {"open_amount": 1},
+	"Sales Request Key": {"response": "{}"},
 }
 
 
