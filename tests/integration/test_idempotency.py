@@ -152,6 +152,23 @@ def test_a_retried_claim_and_release_return_the_first_answer(world, made):
 	assert log_actions(lead) == ["Create", "Claim", "Release"]
 
 
+def test_a_retried_convert_lead_returns_the_first_answer(world, made):
+	lead = pool_lead(world, made)  # a company only: no contact is made
+	assert world["rep_a1"].call(f"{LA}.claim_lead", name=lead).status_code == 200
+	key = new_key()
+	first = post(world, "rep_a1", f"{LA}.convert_lead", key, name=lead, amount=5000)
+	assert first.status_code == 200, message(first)
+	made_names = first.json()["message"]
+	world.customers.append(made_names["customer"])  # removed with its opportunity at the end
+	# without a key a second conversion is refused (the lead is Converted); with it, the first answer
+	again = post(world, "rep_a1", f"{LA}.convert_lead", key, name=lead, amount=5000)
+	assert again.status_code == 200 and again.json() == first.json()
+	assert log_actions(lead) == ["Create", "Claim", "Convert"]
+	assert frappe.get_all("Sales Opportunity", {"customer": made_names["customer"]}, pluck="name") == [
+		made_names["opportunity"]
+	]
+
+
 def test_a_retried_advance_stage_returns_the_first_answer(world, made):
 	name, key = opportunity(world), new_key()
 	args = {"name": name, "to_stage": SECOND, "evidence": FIRST_EVIDENCE}
