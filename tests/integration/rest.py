@@ -21,7 +21,8 @@ def free_port() -> int:
 
 class Server:
 	"""gunicorn on 127.0.0.1 (a free port) serving the test site. Plain `frappe.app:application` is
-	enough for REST calls; `statics=True` serves /assets and /files too (the desk, for a browser),
+	enough for REST calls (`wsgi="sales_process.wsgi"` serves it behind the app's translated "try
+	again" for database and Redis outages); `statics=True` serves /assets and /files too (the desk, for a browser),
 	as `scripts/dev up` does, with a pre_request hook naming the site on every request so that
 	http://127.0.0.1:PORT needs no DNS name."""
 
@@ -32,6 +33,7 @@ class Server:
 		site: str = TEST_SITE,
 		name: str = "pytest",
 		env: dict | None = None,
+		wsgi: str = "frappe.app",
 	):
 		self.site, self.statics = site, statics
 		self.port = free_port()
@@ -47,7 +49,8 @@ class Server:
 			self._conf.close()
 			command += ["-c", self._conf.name]
 		command += ["-b", f"127.0.0.1:{self.port}", "-w", str(workers), "-t", "120", "--preload"]
-		command.append("frappe.app:application_with_statics()" if statics else "frappe.app:application")
+		# wsgi="sales_process.wsgi": the app's "try again" wrapper, as production should serve it
+		command.append(f"{wsgi}:application_with_statics()" if statics else f"{wsgi}:application")
 		with open(self.log_path, "w") as log:
 			self.proc = subprocess.Popen(
 				command,
