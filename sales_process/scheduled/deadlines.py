@@ -1,9 +1,7 @@
 """Stage deadline jobs (D2–D4), registered in hooks.py: thin entry points over
 `sales_process.domain.confiscation`, where the rules and their set-based SQL live."""
 
-import frappe
-
-from sales_process.domain import confiscation
+from sales_process.domain import confiscation, jobs
 
 
 def send_reminders(commit: bool = True) -> dict:
@@ -22,10 +20,8 @@ def escalate_lost_requests(commit: bool = True) -> dict:
 
 
 def enqueue_confiscation():
-	"""Every 15 minutes: at most one confiscation run queued or running at a time."""
-	frappe.enqueue(
-		"sales_process.scheduled.deadlines.confiscate_overdue",
-		queue="long",
-		job_id="sales_process:confiscate_overdue",
-		deduplicate=True,
+	"""Every 15 minutes: at most one confiscation run queued or running at a time (a run whose worker
+	died does not count: `jobs.enqueue_once`)."""
+	jobs.enqueue_once(
+		"sales_process.scheduled.deadlines.confiscate_overdue", "sales_process:confiscate_overdue"
 	)
