@@ -477,3 +477,36 @@ def test_10_markup_in_stored_text_and_in_server_messages_stays_text(open_phone, 
 		assert rep.page.locator("#sp-error img").count() == 0
 		assert cast.tag in rep.page.inner_text("#sp-error")
 	rep.shot("markup-stays-text")
+
+
+def test_11_an_answer_lost_on_the_way_back_does_not_log_the_visit_twice(open_phone, cast, story, field):
+	"""A phone on a bad network: the server stores the entry but its answer never reaches the phone.
+	The page sends the same action again with the same Idempotency-Key (docs/reliability.md), the
+	server answers with the first entry's name, and one entry is stored."""
+	need(story, "phone")
+	rep = open_phone("rep", geolocation=HERE)
+	note = f"Call on a bad network {cast.tag}"
+	keys = []
+
+	def lose_the_first_answer(route):
+		keys.append(route.request.headers.get("idempotency-key"))
+		if len(keys) == 1:
+			route.fetch()  # the server does the write …
+			route.abort("connectionreset")  # … and the phone never hears back
+		else:
+			route.continue_()
+
+	rep.page.route("**/api/method/sales_process.api.daily_log.add_log", lose_the_first_answer)
+	rep.reload_phone("log")
+	pick_who(rep, field["rep"]["customer"], field["rep"]["opportunity"])
+	rep.tap("#sp-log .step.active [data-go='2']")
+	tick(rep, CALL)
+	rep.tap("#sp-log .step.active [data-go='3']")
+	rep.page.fill("#sp-minutes-input", "7")
+	rep.page.fill("#sp-note-input", note)
+	rep.tap("#sp-log-submit")
+	rep.page.locator("#sp-flash", has_text="Daily log").wait_for(state="visible")
+	with rep.check("sent twice with one key, stored once"):
+		assert len(keys) == 2 and keys[0] and keys[0] == keys[1], keys
+		assert db().count("Sales Daily Log", {"note": note}) == 1
+	rep.shot("logged-once-on-a-bad-network")
