@@ -51,16 +51,20 @@ def _is_infrastructure(exc: BaseException) -> bool:
 
 
 def _language(environ) -> str:
-	"""The caller's language: what Frappe had worked out for this request, else Accept-Language.
-	Read from the app's own translation files: the database and the cache may be away."""
-	lang = getattr(frappe.local, "lang", None) if hasattr(frappe, "local") else None
-	if not lang:
-		header = environ.get("HTTP_ACCEPT_LANGUAGE") or ""
-		lang = header.split(",")[0].split(";")[0].strip()
-	lang = (lang or "en").lower()
-	for candidate in (lang, lang.split("-")[0]):
-		if os.path.exists(os.path.join(_TRANSLATIONS, f"{candidate}.csv")):
-			return candidate
+	"""The caller's language: what Frappe had worked out for this request (the user's setting), else
+	the browser's Accept-Language. `frappe.init` starts every request at the site's default ("en"),
+	and a request that fails while reading the session never gets further, so "en" there is no
+	answer. Read from the app's own translation files: the database and the cache may be away."""
+	frappe_lang = getattr(frappe.local, "lang", None) if hasattr(frappe, "local") else None
+	header = environ.get("HTTP_ACCEPT_LANGUAGE") or ""
+	for lang in (
+		frappe_lang if frappe_lang not in (None, "", "en") else None,
+		header.split(",")[0].split(";")[0],
+	):
+		lang = (lang or "").strip().lower()
+		for candidate in (lang, lang.split("-")[0]):
+			if candidate and os.path.exists(os.path.join(_TRANSLATIONS, f"{candidate}.csv")):
+				return candidate
 	return "en"
 
 

@@ -41,5 +41,15 @@ def test_the_answer_is_translated_and_says_when_to_retry():
 	assert "Traceback" not in body[0].decode()
 	html = wsgi._answer({"PATH_INFO": "/app/home"}, start_response, 409, "en")[0].decode()
 	assert seen["status"] == "409 Conflict" and "The server is busy with the same records" in html
-	assert wsgi._language({"HTTP_ACCEPT_LANGUAGE": "zh-CN,zh;q=0.9"}) == "zh"
-	assert wsgi._language({"HTTP_ACCEPT_LANGUAGE": "xx"}) == "en"
+
+
+def test_the_language_is_the_users_else_the_browsers():
+	had = getattr(frappe.local, "lang", None)
+	try:
+		frappe.local.lang = "en"  # what frappe.init starts every request with: not an answer
+		assert wsgi._language({"HTTP_ACCEPT_LANGUAGE": "zh-CN,zh;q=0.9"}) == "zh"
+		assert wsgi._language({"HTTP_ACCEPT_LANGUAGE": "xx"}) == "en"
+		frappe.local.lang = "zh"  # the user's setting, once Frappe got that far
+		assert wsgi._language({"HTTP_ACCEPT_LANGUAGE": "en-US"}) == "zh"
+	finally:
+		frappe.local.lang = had
