@@ -114,6 +114,8 @@ override_whitelisted_methods = {
 # Scheduler (D2–D4): every 15 minutes the cron entry puts confiscation on the long queue (it can
 # touch thousands of rows; deduplicated so runs never overlap); reminders hourly on the long queue.
 scheduler_events = {
+	# every tick: a run whose worker died must not block the jobs below (domain/jobs.py)
+	"all": ["sales_process.domain.jobs.revive_dead_scheduled_jobs"],
 	"cron": {
 		"*/15 * * * *": ["sales_process.scheduled.deadlines.enqueue_confiscation"],
 	},

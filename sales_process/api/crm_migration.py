@@ -3,7 +3,7 @@
 import frappe
 from frappe import _
 
-from sales_process.domain import crm_migration
+from sales_process.domain import crm_migration, jobs
 
 
 def _require_system_manager():
@@ -55,12 +55,11 @@ def save_stage_mapping(mapping: dict | str) -> dict:
 def start_migration(batch_size: int = crm_migration.BATCH_SIZE) -> dict:
 	"""Enqueue the migration on the long queue; progress arrives as realtime events."""
 	_require_system_manager()
-	job = frappe.enqueue(
+	# a run whose worker died does not count as running (domain/jobs.py)
+	job = jobs.enqueue_once(
 		"sales_process.domain.crm_migration.run_job",
-		queue="long",
+		"sales_process_crm_migration",
 		timeout=6 * 3600,
-		job_id="sales_process_crm_migration",
-		deduplicate=True,
 		batch_size=frappe.utils.cint(batch_size) or crm_migration.BATCH_SIZE,
 		user=frappe.session.user,
 	)

@@ -50,3 +50,17 @@ def clear_if_dead(job_id: str) -> bool:
 	job.set_status(JobStatus.FAILED)
 	frappe.logger("sales_process").warning(f"job {job_id}: its worker died mid-run; queued again")
 	return True
+
+
+def revive_dead_scheduled_jobs() -> list[str]:
+	"""Frappe's scheduler skips a Scheduled Job Type while its run `scheduled_job::<method>` is
+	queued or started, so a worker killed mid-run blocks the app's hourly and daily jobs just the
+	same (stale-lead return, care reminders, the pipeline snapshot). Every scheduler tick: clear the
+	dead runs of the app's own scheduled jobs, so they are enqueued again when next due."""
+	from sales_process import hooks
+
+	methods = []
+	for entry in hooks.scheduler_events.values():
+		for value in entry.values() if isinstance(entry, dict) else [entry]:
+			methods += value if isinstance(value, list) else [value]
+	return [m for m in methods if clear_if_dead(f"scheduled_job::{m}")]
