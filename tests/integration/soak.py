@@ -234,6 +234,21 @@ def _children(parent: int) -> list[int]:
 	return found
 
 
+def scheduler_as_if_running(saved: dict | None = None) -> dict:
+	"""Every Scheduled Job Type as if it had just run (a test site's never have, so all of ERPNext's
+	daily and weekly jobs would start at the first tick, amid the traffic and on the other tests'
+	data); → the previous last runs, which `scheduler_as_if_running(saved)` puts back."""
+	t = frappe.qb.DocType("Scheduled Job Type")
+	if saved is None:
+		saved = dict(frappe.qb.from_(t).select(t.name, t.last_execution).run())
+		frappe.qb.update(t).set(t.last_execution, frappe.utils.now_datetime()).run()
+	else:
+		for name, last in saved.items():
+			frappe.qb.update(t).set(t.last_execution, last).where(t.name == name).run()
+	frappe.db.commit()
+	return saved
+
+
 def scheduler_enabled(on: bool) -> int:
 	"""Frappe's own switch (System Settings), so the scheduler runner enqueues for the test site;
 	returns the previous value."""
@@ -562,6 +577,60 @@ def kill_gunicorn_workers(procs: Processes, times: int = 3, gap: float = 1.5) ->
 
 
 CONFISCATION = "sales_process.scheduled.deadlines.enqueue_confiscation"
+POOL = "sales_process.scheduled.pool.return_stale_leads"
+REVIVER = "sales_process.domain.jobs.revive_dead_scheduled_jobs"
+
+
+def stale_leads(team: Team, n: int) -> list[str]:
+	"""n leads the team's reps hold without contact for more than a year (the pool job's work)."""
+	from sales_process.domain.lead import default_pool
+
+	now, old = frappe.utils.now_datetime(), frappe.utils.get_datetime("2001-01-01 00:00:00")
+	names = [f"SOAK-{team.tag}-L{len(team.leads) + i:05d}" for i in range(n)]
+	pool = default_pool()
+	rows = [
+		(
+			name,
+			now,
+			now,
+			"Administrator",
+			"Administrator",
+			f"Stale soak {team.tag} {i}",
+			"Contacted",
+			team.sp[team.reps[i % len(team.reps)]],
+			pool,
+			old + frappe.utils.datetime.timedelta(seconds=i),
+		)
+		for i, name in enumerate(names)
+	]
+	frappe.db.bulk_insert(
+		LEAD,
+		[
+			"name",
+			"creation",
+			"modified",
+			"owner",
+			"modified_by",
+			"company_name",
+			"status",
+			"sales_person",
+			"pool",
+			"held_since",
+		],
+		rows,
+	)
+	frappe.db.commit()
+	team.leads += names
+	return names
+
+
+def returned(names: list[str]) -> Counter:
+	frappe.db.rollback()
+	return Counter(
+		frappe.get_all(
+			"Sales Lead Log", {"lead": ("in", names), "action": "Return"}, pluck="lead", limit_page_length=0
+		)
+	)
 
 
 def overdue_opportunities(team: Team, n: int) -> list[str]:
@@ -810,34 +879,49 @@ def phases(procs: Processes, overdue: int):
 		return f"mysqld SIGKILLed, restarted after {down:.1f} s (crash recovery)", []
 
 	def rq_worker(run, budget):
-		names = overdue_opportunities(run.team, overdue)
-		make_due(CONFISCATION, minutes=16)  # the scheduler enqueues it on its next tick
-		seen = wait_until(lambda: 0 < sum(confiscated(names).values()) < len(names), 90, step=0.02)
-		at_kill = sum(confiscated(names).values())
-		killed = procs.kill_worker()
-		procs.start_worker()
-		if not killed:
-			problems_kill = ["no work-horse was running the job when the worker was killed"]
-		else:
-			problems_kill = []
-		problems = problems_kill + ([] if seen else ["the confiscation job was never seen mid-run"])
-		# the next quarter-hour: the scheduler enqueues confiscation again; the dead run must not block it
-		t0 = time.monotonic()
-		finished = wait_until(
-			lambda: (make_due(CONFISCATION, minutes=16), len(confiscated(names)) == len(names))[1],
-			240,
-			step=5,
-		)
-		counts = confiscated(names)
-		if not finished:
-			problems.append(f"after the kill only {len(counts)} of {len(names)} were ever confiscated")
-		if twice := [n for n, c in counts.items() if c != 1]:
-			problems.append(f"{len(twice)} confiscated more than once, e.g. {twice[:3]}")
-		return (
-			f"RQ worker + work-horse SIGKILLed mid-confiscation ({at_kill} of {len(names)} done); "
-			f"the next run finished in {time.monotonic() - t0:.0f} s",
-			problems,
-		)
+		said, problems = [], []
+		for label, make, done, method in (
+			("confiscation", lambda: overdue_opportunities(run.team, overdue), confiscated, CONFISCATION),
+			(
+				"stale-lead return",
+				lambda: stale_leads(run.team, 4 * overdue),
+				returned,
+				POOL,
+			),  # a quicker job
+		):
+			names = make()
+			make_due(method, minutes=61)  # the scheduler enqueues it on its next tick
+			seen = wait_until(
+				lambda done=done, names=names: 0 < sum(done(names).values()) < len(names), 90, step=0.02
+			)
+			at_kill = sum(done(names).values())
+			killed = procs.kill_worker()
+			procs.start_worker()
+			if not killed:
+				problems.append(f"no work-horse was running {label} when the worker was killed")
+			if not seen:
+				problems.append(f"{label} was never seen mid-run")
+			# its next due time: the scheduler enqueues it again; the dead run must not block it
+			t0 = time.monotonic()
+			finished = wait_until(
+				lambda method=method, done=done, names=names: (
+					make_due(method, 61),
+					make_due(REVIVER, 61),
+					len(done(names)) == len(names),
+				)[2],
+				240,
+				step=5,
+			)
+			counts = done(names)
+			if not finished:
+				problems.append(f"{label}: after the kill only {len(counts)} of {len(names)} were ever done")
+			if twice := [n for n, c in counts.items() if c != 1]:
+				problems.append(f"{label}: {len(twice)} done more than once, e.g. {twice[:3]}")
+			said.append(
+				f"{label} ({at_kill} of {len(names)} done at the kill; the next run finished in "
+				f"{time.monotonic() - t0:.0f} s)"
+			)
+		return "RQ worker + work-horse SIGKILLed mid-job: " + "; ".join(said), problems
 
 	def scheduler(run, budget):
 		wait_for(run, budget // 4)
@@ -891,6 +975,7 @@ def soak(
 	"""The whole harness: the team, the processes, each phase's traffic with its fault and checks.
 	→ (the run, one dict per phase). Stops every process and removes the team."""
 	frappe.db.commit()
+	last_runs = scheduler_as_if_running()
 	previous = scheduler_enabled(True)
 	procs = Processes(duration=time_limit * 3 + 600)
 	team = None
@@ -927,3 +1012,4 @@ def soak(
 		if team:
 			team.teardown()
 		scheduler_enabled(bool(previous))
+		scheduler_as_if_running(last_runs)
