@@ -10,6 +10,7 @@ variant (~1,000 actions) is tests/integration/test_soak.py, in every test run.""
 
 import argparse
 import os
+import signal
 import sys
 import time
 
@@ -25,6 +26,8 @@ def main():
 	p.add_argument("--seed", type=int, default=22)
 	p.add_argument("--overdue", type=int, default=3000)
 	args = p.parse_args()
+	# stopped from outside: still stop the processes, remove the team, put the scheduler back
+	signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 	from tests.conftest import TEST_SITE
 
 	connect(TEST_SITE)
@@ -39,7 +42,8 @@ def main():
 			"",
 			f"`scripts/dev run benchmarks/soak.py --requests {args.requests} --seed {args.seed}`: "
 			f"{len(run.outcomes)} actions by {len(run.team.sp)} people in {elapsed / 60:.1f} min, "
-			f"gunicorn with 3 workers behind sales_process.wsgi, one RQ worker, the scheduler ticking "
+			f"gunicorn with 3 workers behind sales_process.wsgi, RQ workers for short+default and for long, "
+			"the scheduler ticking "
 			"every 2 s. What each phase proves: docs/reliability.md.",
 			"",
 			soak.table(run, phases),
