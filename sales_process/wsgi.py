@@ -129,8 +129,10 @@ class TryAgain:
 		seen = {}
 
 		def hold_500(status, headers, exc_info=None):
-			seen.update(status=status, headers=headers, lang=_language(environ))
+			seen.update(status=status, headers=headers)
 			if status.startswith("500"):
+				# the language now, while frappe.local still holds the request (not on every answer)
+				seen["lang"] = _language(environ)
 				return lambda _data: None  # answered below, once the body has been read
 			return start_response(status, headers, exc_info)
 

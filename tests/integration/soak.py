@@ -347,7 +347,7 @@ def call(run: Run, who: str, kind: str, method: str, payload: dict, key: str | N
 		with run.lock:
 			run.latencies[kind].append(elapsed)
 			run.answers["no answer" if r is None else r.status_code] += 1
-			if r is not None and r.status_code >= 400 and _has_traceback(r) and r.status_code >= 500:
+			if r is not None and r.status_code >= 500 and _has_traceback(r):
 				run.tracebacks += 1
 			if r is not None and r.status_code >= 500 and r.status_code != 503:
 				run.server_errors.append((kind, r.status_code, r.text[:300]))
@@ -642,12 +642,14 @@ def stale_leads(team: Team, n: int) -> list[str]:
 
 
 def returned(names: list[str]) -> Counter:
+	return _logged("Sales Lead Log", "lead", "Return", names)
+
+
+def _logged(doctype: str, link: str, action: str, names: list[str]) -> Counter:
+	"""How many `action` rows each of `names` has in a history doctype, as committed (rollback first)."""
 	frappe.db.rollback()
-	return Counter(
-		frappe.get_all(
-			"Sales Lead Log", {"lead": ("in", names), "action": "Return"}, pluck="lead", limit_page_length=0
-		)
-	)
+	rows = frappe.get_all(doctype, {link: ("in", names), "action": action}, pluck=link, limit_page_length=0)
+	return Counter(rows)
 
 
 def overdue_opportunities(team: Team, n: int) -> list[str]:
@@ -677,14 +679,7 @@ def overdue_opportunities(team: Team, n: int) -> list[str]:
 
 
 def confiscated(names: list[str]) -> Counter:
-	frappe.db.rollback()
-	rows = frappe.get_all(
-		"Opportunity Stage Log",
-		{"opportunity": ("in", names), "action": "Confiscate"},
-		pluck="opportunity",
-		limit_page_length=0,
-	)
-	return Counter(rows)
+	return _logged("Opportunity Stage Log", "opportunity", "Confiscate", names)
 
 
 def make_due(method: str, minutes: int = 61):
@@ -923,15 +918,13 @@ def phases(procs: Processes, overdue: int):
 				problems.append(f"{label} was never seen mid-run")
 			# its next due time: the scheduler enqueues it again; the dead run must not block it
 			t0 = time.monotonic()
-			finished = wait_until(
-				lambda method=method, done=done, names=names: (
-					make_due(method, 61),
-					make_due(REVIVER, 61),
-					len(done(names)) == len(names),
-				)[2],
-				240,
-				step=5,
-			)
+
+			def due_again_and_done(method=method, done=done, names=names) -> bool:
+				make_due(method, 61)  # its next due time, and the reviver's
+				make_due(REVIVER, 61)
+				return len(done(names)) == len(names)
+
+			finished = wait_until(due_again_and_done, 240, step=5)
 			counts = done(names)
 			if not finished:
 				problems.append(f"{label}: after the kill only {len(counts)} of {len(names)} were ever done")

@@ -100,35 +100,29 @@ def test_the_key_may_come_as_the_idempotency_key_field(world, made):
 	assert len(logs_with(note)) == 1
 
 
+def retried(world, who: str, method: str, **args):
+	"""The write sent twice with one key: both answers 200 and equal; → the first answer."""
+	key = new_key()
+	first = post(world, who, method, key, **args)
+	assert first.status_code == 200, message(first)
+	again = post(world, who, method, key, **args)
+	assert again.status_code == 200 and again.json() == first.json()
+	frappe.db.rollback()
+	return first
+
+
 def test_retried_raise_alert_and_respond_write_once(world, made):
 	opp = opportunity(world)
-	key = new_key()
 	args = {"opportunity": opp, "reason": "其他", "description": token(world)}
-	first = post(world, "rep_a1", f"{HA}.raise_alert", key, **args)
-	assert first.status_code == 200, message(first)
-	again = post(world, "rep_a1", f"{HA}.raise_alert", key, **args)
-	assert again.status_code == 200 and again.json() == first.json()
-	frappe.db.rollback()
-	alert = first.json()["message"]
+	alert = retried(world, "rep_a1", f"{HA}.raise_alert", **args).json()["message"]
 	assert frappe.get_all("Help Alert", {"opportunity": opp}, pluck="name") == [alert]
 
-	key = new_key()
 	args = {"alert": alert, "analysis": token(world), "countermeasure": "安排总监拜访"}
-	first = post(world, "rep_a2", f"{HA}.respond", key, **args)
-	assert first.status_code == 200, message(first)
-	again = post(world, "rep_a2", f"{HA}.respond", key, **args)
-	assert again.status_code == 200 and again.json() == first.json()
-	frappe.db.rollback()
+	response = retried(world, "rep_a2", f"{HA}.respond", **args).json()["message"]
 	assert frappe.db.count("Help Alert Response", {"parent": alert}) == 1
 
-	key = new_key()
-	args = {"alert": alert, "response": first.json()["message"]}
-	first = post(world, "rep_a1", f"{HA}.mark_effective", key, **args)
-	assert first.status_code == 200, message(first)
 	# without the key the second call is refused (already resolved); with it, the first answer
-	again = post(world, "rep_a1", f"{HA}.mark_effective", key, **args)
-	assert again.status_code == 200 and again.json() == first.json()
-	frappe.db.rollback()
+	retried(world, "rep_a1", f"{HA}.mark_effective", alert=alert, response=response)
 	assert frappe.db.count("Experience Entry", {"source_help_alert": alert}) == 1
 
 
