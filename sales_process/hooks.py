@@ -115,7 +115,11 @@ override_whitelisted_methods = {
 # touch thousands of rows; deduplicated so runs never overlap); reminders hourly on the long queue.
 scheduler_events = {
 	# every tick: a run whose worker died must not block the jobs below (domain/jobs.py)
-	"all": ["sales_process.domain.jobs.revive_dead_scheduled_jobs"],
+	"all": [
+		"sales_process.domain.jobs.revive_dead_scheduled_jobs",
+		# a digest queued as the previous flush job ended (domain/notify.py)
+		"sales_process.domain.notify.queue_pending_digests",
+	],
 	"cron": {
 		"*/15 * * * *": ["sales_process.scheduled.deadlines.enqueue_confiscation"],
 	},

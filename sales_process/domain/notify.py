@@ -3,6 +3,8 @@ Frappe itself queues its email (per the user's Notification Settings) and sends 
 event to that user only."""
 
 import html
+import json
+from functools import partial
 
 import frappe
 from frappe.email.doctype.email_queue.email_queue import QueueBuilder
@@ -118,17 +120,73 @@ class Digest:
 			set_notifications_as_unseen(user)
 			frappe.publish_realtime("notification", after_commit=True, user=user)
 		if self.lines:
-			# composing mail costs ~60 ms a message in Frappe; do it in a worker once the job's
-			# work is committed, so the job holds no row locks meanwhile
-			frappe.enqueue(
-				"sales_process.domain.notify.send_digests",
-				queue="short",
-				subject=self.subject,
-				lines=self.lines,
-				enqueue_after_commit=True,
-				now=bool(frappe.flags.in_test),
-			)
+			if frappe.flags.in_test:
+				send_digests(self.subject, self.lines)
+			else:
+				# composing mail costs ~60 ms a message in Frappe; a worker does it once the job's or
+				# request's work is committed (nothing is told about a rolled-back write)
+				frappe.db.after_commit.add(partial(queue_digest, self.subject, self.lines))
 		self.lines = {}
+
+
+# --- the digest outbox --------------------------------------------------------------------------------
+# One flush job sends what many digests queued: a job per help alert (a busy day has hundreds) made
+# the short queue, and the default queue behind it on the same worker, wait for minutes, confiscation's
+# quarter-hour enqueue with it (docs/reliability.md, "Digests are sent in batches"). The outbox is a
+# list in the queue's Redis, which evicts nothing and holds the jobs themselves: as durable as a job.
+
+FLUSH_JOB = "sales_process_digests"
+FLUSH_BATCH = 500  # digests per flush round: one round's emails are committed before the next pop
+
+
+def _outbox():
+	from frappe.utils.background_jobs import get_redis_conn
+
+	return get_redis_conn(), f"{frappe.local.site}:sales_process:digest_outbox"
+
+
+def queue_digest(subject: str, lines: dict[str, list[str]]):
+	"""Put one digest in the outbox and make sure a flush job is queued (one at a time)."""
+	conn, key = _outbox()
+	conn.rpush(key, frappe.as_json({"subject": subject, "lines": lines}, indent=None))
+	_queue_flush()
+
+
+def _queue_flush():
+	from sales_process.domain import jobs
+
+	jobs.enqueue_once("sales_process.domain.notify.flush_digests", FLUSH_JOB, queue="short")
+
+
+def queue_pending_digests():
+	"""Every scheduler tick: a digest queued in the instant between a flush job's last pop and its end
+	found the job still started, so no new one was queued; this one sends it."""
+	conn, key = _outbox()
+	if conn.llen(key):
+		_queue_flush()
+
+
+def flush_digests(batch: int = FLUSH_BATCH, commit: bool = True) -> int:
+	"""Send what is in the outbox: per subject, one email per user with every line queued for them
+	meanwhile, in order. → the digests taken. Each round is popped atomically, so two flushers never
+	send one digest twice; a worker killed mid-round loses that round's emails (its Notification
+	Logs, the system notifications, are committed already)."""
+	conn, key = _outbox()
+	taken = 0
+	while entries := conn.lpop(key, batch):
+		merged: dict[str, dict[str, list[str]]] = {}
+		for raw in entries:
+			entry = json.loads(raw)
+			by_user = merged.setdefault(entry["subject"], {})
+			for user, lines in entry["lines"].items():
+				by_user.setdefault(user, []).extend(lines)
+		for subject, lines in merged.items():
+			send_digests(subject, lines)
+		taken += len(entries)
+		if commit:
+			# nosemgrep: frappe-manual-commit -- each round's emails are kept before the next is popped
+			frappe.db.commit()
+	return taken
 
 
 DIGEST_LINES = 200  # lines listed in one digest email; the rest are counted

@@ -185,11 +185,11 @@ class Processes:
 
 	def start_worker(self):
 		"""The long queue's worker (the batch jobs), the one the rq_worker fault kills. As in the
-		supervisor configuration `bench setup supervisor` writes, the short and default queues have a
-		worker of their own: with one worker for all three, the notification digests of a busy day
-		(short, served first) kept confiscation waiting for minutes in the long variant."""
+		supervisor configuration `bench setup supervisor` writes for Frappe 15 (multi-queue
+		consumption), it takes default and then short jobs while the long queue is empty, and the
+		short and default queues have a worker of their own."""
 		self.worker = self._spawn(
-			"worker", "-m", "frappe.utils.bench_helper", "frappe", "worker", "--queue", "long"
+			"worker", "-m", "frappe.utils.bench_helper", "frappe", "worker", "--queue", "long,default,short"
 		)
 
 	def start_short_worker(self):

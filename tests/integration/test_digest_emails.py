@@ -202,3 +202,69 @@ def test_without_outgoing_account_notifications_still_arrive(factory):
 	assert frappe.get_all("Notification Log", filters={"for_user": user}, pluck="subject") == [
 		"OPP-1 confiscated"
 	]
+
+
+# --- the outbox: one flush job for many digests (issue 22) ---------------------------------------------
+
+
+@contextmanager
+def empty_outbox():
+	"""The site's outbox and flush job as a test needs them: empty before, removed after."""
+	from frappe.utils.background_jobs import get_job
+
+	conn, key = notify._outbox()
+
+	def clear():
+		conn.delete(key)
+		if job := get_job(notify.FLUSH_JOB):
+			job.delete()
+
+	clear()
+	try:
+		yield conn, key
+	finally:
+		clear()
+
+
+def test_digests_queued_meanwhile_go_out_as_one_email_per_user_and_subject(factory):
+	"""Three digests (two subjects) queued while no worker ran: one flush job is queued, and it sends
+	one email per user and subject with every line in the order queued."""
+	from frappe.utils.background_jobs import get_job
+
+	a, b = factory.user(), factory.user()
+	other = "Leads returned to the pool"
+	with empty_outbox() as (conn, key):
+		notify.queue_digest(SUBJECT, {a: ["OPP-1 confiscated"]})
+		notify.queue_digest(SUBJECT, {a: ["OPP-2 confiscated"], b: ["OPP-3 confiscated"]})
+		notify.queue_digest(other, {a: ["LEAD-1 returned"]})
+		assert conn.llen(key) == 3
+		job = get_job(notify.FLUSH_JOB)
+		assert job is not None and job.get_status() == "queued"  # one job, deduplicated
+		assert notify.flush_digests(batch=2, commit=False) == 3  # two rounds
+		assert conn.llen(key) == 0
+		assert notify.flush_digests(commit=False) == 0
+
+	rows = queued_for([a, b])
+	by = {(r.recipient, parts(r.message)[0]["Subject"]): parts(r.message)[1] for r in rows}
+	assert sorted(by) == sorted([(a, SUBJECT), (a, other), (b, SUBJECT)])
+	html = by[(a, SUBJECT)]
+	assert html.count("<li>") == 2 and html.index("OPP-1") < html.index("OPP-2")
+	assert "OPP-3" not in html and "OPP-3 confiscated" in by[(b, SUBJECT)]
+	assert "LEAD-1 returned" in by[(a, other)] and "OPP" not in by[(a, other)]
+
+
+def test_a_digest_left_in_the_outbox_is_sent_at_the_next_tick(factory):
+	"""A digest queued as the previous flush job ended found it still started and queued none; the
+	scheduler's tick queues one for it, and an empty outbox queues nothing."""
+	from frappe.utils.background_jobs import get_job
+
+	user = factory.user()
+	with empty_outbox() as (conn, key):
+		notify.queue_pending_digests()
+		assert get_job(notify.FLUSH_JOB) is None
+		conn.rpush(key, frappe.as_json({"subject": SUBJECT, "lines": {user: ["OPP-9 confiscated"]}}))
+		notify.queue_pending_digests()
+		assert get_job(notify.FLUSH_JOB).get_status() == "queued"
+		assert notify.flush_digests(commit=False) == 1
+	(row,) = queued_for([user])
+	assert "OPP-9 confiscated" in parts(row.message)[1]
