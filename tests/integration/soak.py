@@ -68,12 +68,16 @@ class Team:
 	def __init__(self, server: Server, seed: int):
 		self.server, self.seed = server, seed
 		self.tag = frappe.generate_hash(length=6)
+		self.started = frappe.utils.now_datetime()
 		self.company = default_company()
 		self.sp, self.users, self.employees, self.sessions = {}, {}, [], {}
 		self.customers: dict[str, list[str]] = {}
 		self.opportunities: dict[str, list[str]] = {}
 		self.leads: list[str] = []
 		self.extra_opportunities: list[str] = []  # made by faults (overdue, bulk)
+		self.care_customers: list[str] = []  # bulk, due for a revisit (the care job's work)
+		self.crm_leads: list[str] = []  # ERPNext Leads (the migration's work)
+		self.migration_runs: set[str] = set()
 		self.customer_pool: list[str] = []
 		world = World.__new__(World)  # only for its customer() helper
 		world.fake, world.tag, world.customers = _faker(seed), self.tag, self.customer_pool
@@ -129,11 +133,43 @@ class Team:
 			frappe.set_user(previous)
 		return doc.name
 
+	def _remove_migrated(self):
+		"""What the migration runs made, for the soak's ERPNext Leads and any other source they took
+		(the runs, their map rows and targets), and the soak's ERPNext Leads."""
+		m = frappe.qb.DocType("CRM Migration Map")
+		if self.migration_runs:
+			mapped = frappe.get_all(
+				"CRM Migration Map",
+				{"run": ("in", list(self.migration_runs)), "status": "Migrated"},
+				["source_doctype", "target_name"],
+				limit_page_length=0,
+			)
+			leads = [r.target_name for r in mapped if r.source_doctype == "Lead"]
+			opps = [r.target_name for r in mapped if r.source_doctype == "Opportunity"]
+			if opps:
+				frappe.db.delete("Opportunity Stage Log", {"opportunity": ("in", opps)})
+				stage_history.forget(opps)
+				frappe.db.delete(OPP, {"name": ("in", opps)})
+			self.leads += leads
+			frappe.qb.from_(m).delete().where(m.run.isin(list(self.migration_runs))).run()
+			frappe.db.delete("CRM Migration Run", {"name": ("in", list(self.migration_runs))})
+		if self.crm_leads:
+			frappe.qb.from_(m).delete().where(m.source_name.isin(self.crm_leads)).run()
+			frappe.db.delete("Lead", {"name": ("in", self.crm_leads)})
+
 	def all_opportunities(self) -> list[str]:
 		return [n for names in self.opportunities.values() for n in names] + self.extra_opportunities
 
 	def teardown(self):
 		frappe.db.rollback()
+		self._remove_migrated()
+		if self.care_customers:
+			# plain deletes: delete_doc per bulk customer would take minutes
+			frappe.db.delete(
+				"ToDo", {"reference_type": "Customer", "reference_name": ("in", self.care_customers)}
+			)
+			frappe.db.delete("Sales Team", {"parenttype": "Customer", "parent": ("in", self.care_customers)})
+			frappe.db.delete("Customer", {"name": ("in", self.care_customers)})
 		if self.leads:
 			frappe.db.delete("Sales Lead Log", {"lead": ("in", self.leads)})
 			frappe.db.delete("Version", {"docname": ("in", self.leads)})
@@ -595,6 +631,7 @@ def kill_gunicorn_workers(procs: Processes, times: int = 3, gap: float = 1.5) ->
 
 CONFISCATION = "sales_process.scheduled.deadlines.enqueue_confiscation"
 POOL = "sales_process.scheduled.pool.return_stale_leads"
+CARE = "sales_process.scheduled.care.send_care_reminders"
 REVIVER = "sales_process.domain.jobs.revive_dead_scheduled_jobs"
 
 
@@ -680,6 +717,175 @@ def overdue_opportunities(team: Team, n: int) -> list[str]:
 
 def confiscated(names: list[str]) -> Counter:
 	return _logged("Opportunity Stage Log", "opportunity", "Confiscate", names)
+
+
+def care_due(team: Team, n: int) -> list[str]:
+	"""n customers of the team's reps (on their ERPNext Sales Team) due for a revisit: never logged,
+	added long ago (the care job's work, one ToDo each for the rep)."""
+	now, old = frappe.utils.now_datetime(), frappe.utils.get_datetime("2001-01-01 00:00:00")
+	group = frappe.db.get_value("Customer Group", {"is_group": 0}, "name")
+	territory = frappe.db.get_value("Territory", {"is_group": 0}, "name")
+	names = [f"SOAK-{team.tag}-C{len(team.care_customers) + i:05d}" for i in range(n)]
+	frappe.db.bulk_insert(
+		"Customer",
+		["name", "creation", "modified", "owner", "modified_by", "customer_name", "customer_type"]
+		+ ["customer_group", "territory", "revisit_interval_days"],
+		[
+			(name, old, now, "Administrator", "Administrator", name, "Company", group, territory, 30)
+			for name in names
+		],
+	)
+	frappe.db.bulk_insert(
+		"Sales Team",
+		["name", "creation", "modified", "owner", "modified_by", "parent", "parenttype", "parentfield"]
+		+ ["idx", "sales_person", "allocated_percentage"],
+		[
+			(frappe.generate_hash(length=12), now, now, "Administrator", "Administrator", name)
+			+ ("Customer", "sales_team", 1, team.sp[team.reps[i % len(team.reps)]], 100)
+			for i, name in enumerate(names)
+		],
+	)
+	frappe.db.commit()
+	team.care_customers += names
+	return names
+
+
+def care_reminded(names: list[str]) -> Counter:
+	"""Revisit ToDos per customer, as committed."""
+	from sales_process.domain.care_reminders import KEY_FIELD
+
+	frappe.db.rollback()
+	return Counter(
+		frappe.get_all(
+			"ToDo",
+			{"reference_type": "Customer", "reference_name": ("in", names), KEY_FIELD: ("like", "revisit:%")},
+			pluck="reference_name",
+			limit_page_length=0,
+		)
+	)
+
+
+def crm_leads(team: Team, n: int) -> list[str]:
+	"""n open ERPNext Leads owned by the team's reps, each its own company (the migration's work)."""
+	now = frappe.utils.now_datetime()
+	names = [f"SOAK-{team.tag}-E{len(team.crm_leads) + i:05d}" for i in range(n)]
+	frappe.db.bulk_insert(
+		"Lead",
+		["name", "creation", "modified", "owner", "modified_by", "naming_series", "lead_name"]
+		+ ["company_name", "status", "lead_owner", "company"],
+		[
+			(name, now, now, "Administrator", "Administrator", "CRM-LEAD-.YYYY.-", f"联系人 {name}")
+			+ (f"迁移公司 {name}", "Open", team.users[team.reps[i % len(team.reps)]], team.company)
+			for i, name in enumerate(names)
+		],
+	)
+	frappe.db.commit()
+	team.crm_leads += names
+	return names
+
+
+def migrated(names: list[str]) -> Counter:
+	"""Sales Leads per ERPNext Lead, as committed (by the company name the migration copies)."""
+	frappe.db.rollback()
+	companies = {f"迁移公司 {n}": n for n in names}
+	return Counter(
+		companies[c]
+		for c in frappe.get_all(
+			LEAD, {"company_name": ("in", list(companies))}, pluck="company_name", limit_page_length=0
+		)
+	)
+
+
+@dataclass
+class KilledJob:
+	"""One batch job the rq_worker fault kills: its work, how many of its names are done, how it is
+	set off (and set off again after the kill) and whether it is part-way."""
+
+	label: str
+	make: object  # () → the names of its work
+	done: object  # names → Counter of how often each was done
+	start: object  # () → None
+	part_way: object  # (names, set off at) → bool
+
+
+def _scheduled(method: str, minutes: int):
+	"""Set off by the scheduler: due now, as is the reviver (for the run after a kill)."""
+
+	def start():
+		make_due(method, minutes)
+		make_due(REVIVER, 61)
+
+	return start
+
+
+def _some_done(done):
+	return lambda names, since: 0 < sum(done(names).values()) < len(names)
+
+
+def _started(method: str):
+	"""Part-way for a job that commits once, at its end: Frappe's Scheduled Job Log has said "Start"
+	for two seconds (a run logged since the job was set off)."""
+	first_seen = {}
+
+	def part_way(names, since) -> bool:
+		frappe.db.rollback()
+		name = frappe.db.get_value("Scheduled Job Type", {"method": method})
+		log = frappe.db.get_value(
+			"Scheduled Job Log",
+			{"scheduled_job_type": name, "status": "Start", "creation": (">=", since)},
+			"name",
+		)
+		return bool(log) and time.monotonic() - first_seen.setdefault(log, time.monotonic()) >= 2
+
+	return part_way
+
+
+def _migration_start(team: Team):
+	def start():
+		from sales_process.api.crm_migration import start_migration
+
+		frappe.db.rollback()
+		start_migration(batch_size=300)  # as the System Manager presses Start (again)
+		frappe.db.commit()
+		team.migration_runs.update(
+			frappe.get_all("CRM Migration Run", {"started_at": (">=", team.started)}, pluck="name")
+		)
+
+	return start
+
+
+def killed_jobs(team: Team, n: int) -> list[KilledJob]:
+	"""The four batch jobs of the issue, each with n items of work."""
+	return [
+		KilledJob(
+			"confiscation",
+			lambda: overdue_opportunities(team, n),
+			confiscated,
+			_scheduled(CONFISCATION, 61),
+			_some_done(confiscated),
+		),
+		KilledJob(
+			"stale-lead return",
+			lambda: stale_leads(team, 4 * n),  # a quicker job
+			returned,
+			_scheduled(POOL, 61),
+			_some_done(returned),
+		),
+		KilledJob(
+			"care reminders",
+			lambda: care_due(team, n),
+			care_reminded,
+			_scheduled(CARE, 25 * 60),  # a daily job
+			_started(CARE),
+		),
+		KilledJob(
+			"CRM migration",
+			lambda: crm_leads(team, n),
+			migrated,
+			_migration_start(team),
+			_some_done(migrated),
+		),
+	]
 
 
 def make_due(method: str, minutes: int = 61):
@@ -895,43 +1101,40 @@ def phases(procs: Processes, overdue: int):
 
 	def rq_worker(run, budget):
 		said, problems = [], []
-		for label, make, done, method in (
-			("confiscation", lambda: overdue_opportunities(run.team, overdue), confiscated, CONFISCATION),
-			(
-				"stale-lead return",
-				lambda: stale_leads(run.team, 4 * overdue),
-				returned,
-				POOL,
-			),  # a quicker job
-		):
-			names = make()
-			make_due(method, minutes=61)  # the scheduler enqueues it on its next tick
+		for job in killed_jobs(run.team, overdue):
+			names = job.make()
+			since = frappe.utils.now_datetime()
+			job.start()  # the scheduler enqueues it on its next tick, or a user starts it
 			seen = wait_until(
-				lambda done=done, names=names: 0 < sum(done(names).values()) < len(names), 90, step=0.02
+				lambda job=job, names=names, since=since: job.part_way(names, since), 120, step=0.02
 			)
-			at_kill = sum(done(names).values())
+			at_kill = sum(job.done(names).values())
 			killed = procs.kill_worker()
+			after_kill = sum(job.done(names).values())
 			procs.start_worker()
+			if after_kill >= len(names):
+				problems.append(f"{job.label} had finished when the worker was killed")
 			if not killed:
-				problems.append(f"no work-horse was running {label} when the worker was killed")
+				problems.append(f"no work-horse was running {job.label} when the worker was killed")
 			if not seen:
-				problems.append(f"{label} was never seen mid-run")
-			# its next due time: the scheduler enqueues it again; the dead run must not block it
+				problems.append(f"{job.label} was never seen mid-run")
+			# set off again: the dead run must not block the next one
 			t0 = time.monotonic()
 
-			def due_again_and_done(method=method, done=done, names=names) -> bool:
-				make_due(method, 61)  # its next due time, and the reviver's
-				make_due(REVIVER, 61)
-				return len(done(names)) == len(names)
+			def again_and_done(job=job, names=names) -> bool:
+				job.start()
+				return len(job.done(names)) == len(names)
 
-			finished = wait_until(due_again_and_done, 240, step=5)
-			counts = done(names)
+			finished = wait_until(again_and_done, 300, step=5)
+			counts = job.done(names)
 			if not finished:
-				problems.append(f"{label}: after the kill only {len(counts)} of {len(names)} were ever done")
+				problems.append(
+					f"{job.label}: after the kill only {len(counts)} of {len(names)} were ever done"
+				)
 			if twice := [n for n, c in counts.items() if c != 1]:
-				problems.append(f"{label}: {len(twice)} done more than once, e.g. {twice[:3]}")
+				problems.append(f"{job.label}: {len(twice)} done more than once, e.g. {twice[:3]}")
 			said.append(
-				f"{label} ({at_kill} of {len(names)} done at the kill; the next run finished in "
+				f"{job.label} ({at_kill} of {len(names)} done at the kill; the next run finished in "
 				f"{time.monotonic() - t0:.0f} s)"
 			)
 		return "RQ worker + work-horse SIGKILLed mid-job: " + "; ".join(said), problems
