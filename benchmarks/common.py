@@ -60,3 +60,21 @@ def save_results(name: str, payload: dict):
 		json.dump(payload, f, indent=1, ensure_ascii=False, default=str)
 	with open(os.path.join(RESULTS, f"{name}.md"), "w") as f:
 		f.write(payload["markdown"] + "\n")
+
+
+@contextmanager
+def digest_captured():
+	"""A job's digest (domain/notify.py) taken instead of put in the outbox when the block's work is
+	handed over as a commit would hand it, so the benchmark times the emails apart from the job:
+	→ {"subject": …, "lines": …} after the block. The job runs with commit=False."""
+	import frappe
+
+	from sales_process.domain import notify
+
+	captured, real = {}, notify.queue_digest
+	notify.queue_digest = lambda subject, lines: captured.update(subject=subject, lines=lines)
+	try:
+		yield captured
+		frappe.db.after_commit.run()  # what commit() runs once the work is in
+	finally:
+		notify.queue_digest = real

@@ -12,7 +12,7 @@ import argparse
 import random
 from datetime import timedelta
 
-from benchmarks.common import connect, markdown_table, save_results, timer
+from benchmarks.common import connect, digest_captured, markdown_table, save_results, timer
 
 
 def make_overdue(n: int, seed: int):
@@ -93,18 +93,9 @@ def main():
 		digest_t: list[float] = []
 		from sales_process.domain import notify
 
-		captured = {}
-		real_enqueue = frappe.enqueue
-
-		def capture(method, **kwargs):  # run the digest job ourselves, timed separately
-			captured.update(kwargs)
-
-		frappe.enqueue = capture
-		try:
+		with digest_captured() as captured:  # the digest job is run here, timed separately
 			with timer(job_t):
 				result = confiscate_overdue(commit=False, batch_size=500)
-		finally:
-			frappe.enqueue = real_enqueue
 		with timer(digest_t):
 			notify.send_digests(captured["subject"], captured["lines"])
 		assert result["confiscated"] == args.rows, result

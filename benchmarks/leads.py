@@ -28,7 +28,7 @@ from datetime import timedelta
 if __package__ in (None, ""):
 	sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks.common import connect, markdown_table, save_results
+from benchmarks.common import connect, digest_captured, markdown_table, save_results
 
 TARGETS = {"stale": 50.0, "rest_ratio": 0.80}
 LEAD_COLUMNS = [
@@ -147,14 +147,10 @@ def stale(rows_n: int, loop_n: int, seed: int, people: dict) -> list[dict]:
 		held = frappe.utils.now_datetime() - timedelta(days=60)
 		bulk_leads(names, [rng.choice(people["reps"]) for _ in names], held, default_pool())
 		frappe.db.savepoint("bench_start")
-		captured, real_enqueue = {}, frappe.enqueue
-		frappe.enqueue = lambda method, **kwargs: captured.update(kwargs)
-		try:
+		with digest_captured() as captured:
 			t0 = time.perf_counter()
 			result = return_stale_leads(commit=False)
 			job = time.perf_counter() - t0
-		finally:
-			frappe.enqueue = real_enqueue
 		t0 = time.perf_counter()
 		notify.send_digests(captured["subject"], captured["lines"])
 		digest = time.perf_counter() - t0

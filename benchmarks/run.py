@@ -30,7 +30,7 @@ from datetime import timedelta
 if __package__ in (None, ""):
 	sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks.common import connect, markdown_table, save_results
+from benchmarks.common import connect, digest_captured, markdown_table, save_results
 
 TARGETS = {
 	"floor": 1.5,  # report ≤ 1.5 × floor
@@ -404,14 +404,10 @@ def confiscation(rows_n: int, loop_n: int, seed: int, ctx: dict) -> tuple[list[d
 		for start in range(0, rows_n, 2000):
 			bulk_opportunities(rows[start : start + 2000])
 		frappe.db.savepoint("bench_start")
-		captured, real_enqueue = {}, frappe.enqueue
-		frappe.enqueue = lambda method, **kwargs: captured.update(kwargs)
-		try:
+		with digest_captured() as captured:
 			t0 = time.perf_counter()
 			result = confiscate_overdue(commit=False, batch_size=500)
 			job = time.perf_counter() - t0
-		finally:
-			frappe.enqueue = real_enqueue
 		t0 = time.perf_counter()
 		notify.send_digests(captured["subject"], captured["lines"])
 		digest = time.perf_counter() - t0

@@ -1,7 +1,7 @@
 """The soak and fault harness, long variant (issue 22; docs/reliability.md): ≥ 10,000 actions of a
 22-person team in six phases (steady; gunicorn workers SIGKILLed; Redis restarted; MariaDB crashed
-and restarted; the RQ worker SIGKILLed mid-confiscation; the scheduler paused over a missed hour),
-each followed by the end-of-run checks. One command, on the test site (loopback only):
+and restarted; an RQ worker SIGKILLed mid-job in each of the four batch jobs; the scheduler paused
+over a missed hour), each followed by the end-of-run checks. One command, on the test site (loopback only):
 
     scripts/dev run benchmarks/soak.py [--requests 10000] [--seed 22]
 
@@ -42,7 +42,7 @@ def main():
 			"",
 			f"`scripts/dev run benchmarks/soak.py --requests {args.requests} --seed {args.seed}`: "
 			f"{len(run.outcomes)} actions by {len(run.team.sp)} people in {elapsed / 60:.1f} min, "
-			f"gunicorn with 3 workers behind sales_process.wsgi, RQ workers for short+default and for long, "
+			f"gunicorn with 3 workers behind sales_process.wsgi, RQ workers for short+default and for long+default+short, "
 			"the scheduler ticking "
 			"every 2 s. What each phase proves: docs/reliability.md.",
 			"",

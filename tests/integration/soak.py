@@ -197,7 +197,7 @@ def _faker(seed):
 
 
 class Processes:
-	"""gunicorn (3 workers, behind sales_process.wsgi), one RQ worker and the scheduler for the test
+	"""gunicorn (3 workers, behind sales_process.wsgi), two RQ workers and the scheduler for the test
 	site, each in a process of its own that the faults can kill."""
 
 	def __init__(self, duration: float = 1800):

@@ -1,10 +1,11 @@
 """Soak and fault harness, short variant (issue 22; docs/reliability.md): ~1,000 actions of a
-22-person team through gunicorn with an RQ worker and the scheduler running, in six phases: steady,
-gunicorn workers SIGKILLed, Redis restarted, MariaDB crashed and restarted, the RQ worker SIGKILLed
-mid-confiscation, the scheduler paused over a missed hour. After each phase every accepted write is
-stored exactly once, no refused one is stored, the chains verify, the stage history agrees with the
-opportunities and the funnel with plain SQL; no answer was a 5xx other than 503 or carried a
-traceback. The long variant is benchmarks/soak.py."""
+22-person team through gunicorn with two RQ workers and the scheduler running, in six phases: steady,
+gunicorn workers SIGKILLed, Redis restarted, MariaDB crashed and restarted, an RQ worker SIGKILLed
+mid-job (confiscation, stale-lead return, care reminders, CRM migration), the scheduler paused over
+a missed hour. After each phase every accepted write is stored exactly once, no refused one is
+stored, the chains verify, the stage history agrees with the opportunities and the funnel with plain
+SQL; no answer was a 5xx other than 503 or carried a traceback. The long variant is
+benchmarks/soak.py."""
 
 import os
 
