@@ -132,7 +132,7 @@ class Digest:
 # --- the digest outbox --------------------------------------------------------------------------------
 # One flush job sends what many digests queued: a job per help alert (a busy day has hundreds) made
 # the short queue, and the default queue behind it on the same worker, wait for minutes, confiscation's
-# quarter-hour enqueue with it (docs/reliability.md, "Digests are sent in batches"). The outbox is a
+# quarter-hour enqueue with it (docs/reliability.md, "Digest emails go out in batches"). The outbox is a
 # list in the queue's Redis, which evicts nothing and holds the jobs themselves: as durable as a job.
 
 FLUSH_JOB = "sales_process_digests"
