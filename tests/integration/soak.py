@@ -826,13 +826,13 @@ def _started(method: str):
 	"""Part-way for a job that commits once, at its end: Frappe's Scheduled Job Log has said "Start"
 	for two seconds (a run logged since the job was set off)."""
 	first_seen = {}
+	job_type = frappe.db.get_value("Scheduled Job Type", {"method": method})
 
 	def part_way(names, since) -> bool:
 		frappe.db.rollback()
-		name = frappe.db.get_value("Scheduled Job Type", {"method": method})
 		log = frappe.db.get_value(
 			"Scheduled Job Log",
-			{"scheduled_job_type": name, "status": "Start", "creation": (">=", since)},
+			{"scheduled_job_type": job_type, "status": "Start", "creation": (">=", since)},
 			"name",
 		)
 		return bool(log) and time.monotonic() - first_seen.setdefault(log, time.monotonic()) >= 2
